@@ -1,0 +1,62 @@
+// Builds the standalone agent-exec binary: the host's into dist/agent-exec, or every release target.
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+/** Release targets: Bun compile target -> asset name (agent-exec-<os>-<arch>). */
+export const TARGETS: Record<string, string> = {
+  "bun-linux-x64": "agent-exec-linux-x64",
+  "bun-linux-arm64": "agent-exec-linux-arm64",
+  "bun-darwin-x64": "agent-exec-darwin-x64",
+  "bun-darwin-arm64": "agent-exec-darwin-arm64",
+  "bun-windows-x64": "agent-exec-windows-x64.exe",
+};
+
+const root = join(import.meta.dir, "..");
+const pkg = (await Bun.file(join(root, "package.json")).json()) as { version: string };
+
+function gitCommit(): string {
+  const r = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: root, encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : "";
+}
+
+/** Compiles src/cli.ts for one target (undefined = this host) into `outfile`. */
+export async function build(outfile: string, target?: string): Promise<void> {
+  const result = await Bun.build({
+    entrypoints: [join(root, "src/cli.ts")],
+    format: "esm",
+    minify: true,
+    bytecode: true,
+    define: {
+      AGENT_EXEC_VERSION: JSON.stringify(pkg.version),
+      AGENT_EXEC_COMMIT: JSON.stringify(process.env.AGENT_EXEC_COMMIT ?? gitCommit()),
+    },
+    compile: {
+      outfile,
+      ...(target ? { target: target as Bun.Build.CompileTarget } : {}),
+      // The directory a user runs the binary from must not change how it behaves.
+      autoloadDotenv: false,
+      autoloadBunfig: false,
+      autoloadTsconfig: false,
+      autoloadPackageJson: false,
+    },
+  });
+  if (!result.success) {
+    for (const log of result.logs) console.error(log);
+    throw new Error(`build failed for ${target ?? "host"}`);
+  }
+}
+
+if (import.meta.main) {
+  const all = process.argv.includes("--all-targets");
+  mkdirSync(join(root, "dist"), { recursive: true });
+  if (all) {
+    for (const [target, name] of Object.entries(TARGETS)) {
+      await build(join(root, "dist", name), target);
+      console.error(`built dist/${name}`);
+    }
+  } else {
+    await build(join(root, "dist", "agent-exec"));
+    console.error("built dist/agent-exec");
+  }
+}

@@ -1,0 +1,91 @@
+// Entry point: parses argv, runs one command, prints one document, and sets the exit code.
+
+import { checkShape, type ParsedArgs, parseArgv } from "./cli/parse.ts";
+import type { Interrupt } from "./commands/context.ts";
+import { AgentExecError, ERROR_TABLE, toAgentExecError } from "./core/errors.ts";
+import { configureLog, log, writeStderr } from "./core/log.ts";
+import { errorEnvelope, render, successEnvelope, writeStdout } from "./core/output.ts";
+import { resolveRoot } from "./store/paths.ts";
+
+declare const AGENT_EXEC_VERSION: string | undefined;
+declare const AGENT_EXEC_COMMIT: string | undefined;
+
+/** `<version> (<commit>)`, baked in at build time; from source, the package version. */
+export function versionText(): string {
+  const version = typeof AGENT_EXEC_VERSION === "string" ? AGENT_EXEC_VERSION : "0.0.0-dev";
+  const commit = typeof AGENT_EXEC_COMMIT === "string" && AGENT_EXEC_COMMIT !== "" ? ` (${AGENT_EXEC_COMMIT})` : "";
+  return `agent-exec ${version}${commit}\n`;
+}
+
+/** Installs SIGINT/SIGTERM handlers that end waits instead of the process (D22). */
+function interruptible(): Interrupt {
+  let fire!: () => void;
+  const state = { fired: false, promise: new Promise<void>((r) => (fire = r)) };
+  const onSignal = () => {
+    state.fired = true;
+    fire();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return state;
+}
+
+/** Runs the CLI and returns the exit code; prints exactly one document on stdout. */
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "_supervise") {
+    const { supervise } = await import("./supervisor/supervise.ts");
+    return supervise(argv.slice(1));
+  }
+  let args: ParsedArgs | undefined;
+  let yaml = argv.includes("--yaml");
+  try {
+    args = parseArgv(argv);
+    yaml = args.yaml;
+    configureLog(process.env, args.verbose);
+    if (args.version && !args.command) {
+      writeStdout(versionText());
+      return 0;
+    }
+    if (args.help) {
+      const { printHelp } = await import("./cli/help.ts");
+      printHelp(args.command?.name, versionText().trim());
+      return 0;
+    }
+    checkShape(args);
+    const cmd = args.command;
+    if (!cmd) return 2;
+    const { DISPATCH } = await import("./cli/dispatch.ts");
+    const handler = DISPATCH[cmd.name];
+    if (!handler) throw new AgentExecError("usage_error", `unknown command '${cmd.name}'`);
+    const waits = cmd.name === "run" || cmd.name === "wait" || cmd.name === "start";
+    const interrupt = waits ? interruptible() : { fired: false, promise: new Promise<void>(() => {}) };
+    const cwd = process.cwd();
+    const ctx = { root: resolveRoot(args.root, process.env, cwd), env: process.env, cwd, interrupt };
+    const { payload, exitCode } = await handler(args, ctx);
+    writeStdout(await render(successEnvelope(payload), yaml));
+    return exitCode ?? 0;
+  } catch (caught) {
+    const err = toAgentExecError(caught);
+    if (err.code === "internal_error" && err.cause instanceof Error) log("debug", err.cause.stack ?? err.message);
+    // Usage errors: a human line on stderr and the JSON envelope on stdout (D3), exit 2.
+    if (err.code === "usage_error") {
+      writeStderr(`error: ${err.message}\n`);
+      writeStdout(`${JSON.stringify(errorEnvelope(err))}\n`);
+      return ERROR_TABLE.usage_error.exit;
+    }
+    log("info", `${err.code}: ${err.message}`);
+    writeStdout(await render(errorEnvelope(err), yaml));
+    return ERROR_TABLE[err.code].exit;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    // Only a bug in the printing itself lands here: still keep stdout parseable.
+    try {
+      writeStdout(`${JSON.stringify(errorEnvelope(toAgentExecError(err)))}\n`);
+    } catch {}
+    process.exit(1);
+  },
+);

@@ -1,0 +1,99 @@
+// Turns parsed argv into each command's typed input and calls its handler.
+
+import type { Ctx, Outcome } from "../commands/context.ts";
+import { AgentExecError, usageError } from "../core/errors.ts";
+import { normalizeSignal } from "../process/signal.ts";
+import { isValidTagPattern } from "../store/tags.ts";
+import { flagSet, flagValue, flagValues, type ParsedArgs, uintFlag } from "./parse.ts";
+
+type Dispatch = (args: ParsedArgs, ctx: Ctx) => Promise<Outcome>;
+
+const jobId = (args: ParsedArgs): string => args.positionals[0] as string;
+
+/** One entry per subcommand; handlers are imported on use so a call loads only what it needs. */
+export const DISPATCH: Record<string, Dispatch> = {
+  async run(args, ctx) {
+    const { runCommand } = await import("../commands/run.ts");
+    return runCommand(
+      {
+        command: args.trailing,
+        cwd: flagValue(args, "cwd"),
+        env: flagValues(args, "env"),
+        envFiles: flagValues(args, "env-file"),
+        inheritEnv: !flagSet(args, "no-inherit-env"),
+        mask: flagValues(args, "mask"),
+        tags: flagValues(args, "tag"),
+        timeoutMs: uintFlag(args, "timeout", 0),
+        killAfterMs: uintFlag(args, "kill-after", 0),
+        progressEveryMs: uintFlag(args, "progress-every", 0),
+        shellWrapper: flagValue(args, "shell-wrapper"),
+        config: flagValue(args, "config"),
+        snapshotAfterMs: uintFlag(args, "snapshot-after", 10_000),
+        tailLines: uintFlag(args, "tail-lines", 50),
+        maxBytes: uintFlag(args, "max-bytes", 65_536),
+        wait: flagSet(args, "wait"),
+        waitPollMs: uintFlag(args, "wait-poll-ms", 200),
+        logPath: flagValue(args, "log"),
+      },
+      ctx,
+    );
+  },
+  async status(args, ctx) {
+    const { statusCommand } = await import("../commands/status.ts");
+    return statusCommand({ jobId: jobId(args) }, ctx);
+  },
+  async tail(args, ctx) {
+    const { tailCommand } = await import("../commands/tail.ts");
+    return tailCommand(
+      {
+        jobId: jobId(args),
+        tailLines: uintFlag(args, "tail-lines", 50),
+        maxBytes: uintFlag(args, "max-bytes", 65_536),
+      },
+      ctx,
+    );
+  },
+  async wait(args, ctx) {
+    const { waitCommand } = await import("../commands/wait.ts");
+    return waitCommand(
+      { jobId: jobId(args), pollMs: uintFlag(args, "poll-ms", 200), timeoutMs: uintFlag(args, "timeout-ms", 0) },
+      ctx,
+    );
+  },
+  async kill(args, ctx) {
+    const raw = flagValue(args, "signal") ?? "TERM";
+    const signal = normalizeSignal(raw);
+    if (!signal)
+      throw usageError(`unknown signal ${JSON.stringify(raw)}: use a name like TERM, INT, KILL, HUP, USR1 or a number`);
+    const { killCommand } = await import("../commands/kill.ts");
+    return killCommand({ jobId: jobId(args), signal }, ctx);
+  },
+  async list(args, ctx) {
+    const { listCommand, LIST_STATES } = await import("../commands/list.ts");
+    const state = flagValue(args, "state");
+    if (state !== undefined && !(LIST_STATES as readonly string[]).includes(state)) {
+      throw usageError(
+        `invalid value ${JSON.stringify(state)} for '--state': expected one of ${LIST_STATES.join(", ")}`,
+      );
+    }
+    const tags = flagValues(args, "tag");
+    for (const t of tags) {
+      if (!isValidTagPattern(t)) {
+        throw new AgentExecError(
+          "usage_error",
+          `invalid tag pattern ${JSON.stringify(t)}: use a tag like ci, or ns.* for a namespace`,
+        );
+      }
+    }
+    return listCommand(
+      {
+        all: flagSet(args, "all"),
+        cwd: flagValue(args, "cwd"),
+        state: state as (typeof LIST_STATES)[number] | undefined,
+        limit: uintFlag(args, "limit", 50),
+        tags,
+      },
+      ctx,
+    );
+  },
+};

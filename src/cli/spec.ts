@@ -1,0 +1,125 @@
+// The command-line table: every command's flags, positionals and help, shared by the parser and cac.
+
+/** One flag. `value` names the placeholder when the flag takes a value. */
+export interface FlagSpec {
+  name: string;
+  value?: string;
+  multi?: boolean;
+  desc: string;
+  default?: string;
+}
+
+/** One subcommand. `trailing`: the first positional word starts a command that takes the rest. */
+export interface CommandSpec {
+  name: string;
+  args: string;
+  desc: string;
+  flags: FlagSpec[];
+  positionals: number;
+  trailing?: boolean;
+  conflicts?: [string, string][];
+}
+
+/** Global flags, accepted before or after the subcommand. */
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: "root", value: "path", desc: "Jobs root (default: $AGENT_EXEC_ROOT, $XDG_DATA_HOME/agent-exec/jobs)" },
+  { name: "yaml", desc: "Print the response as YAML instead of JSON" },
+  { name: "verbose", desc: "More diagnostics on stderr (-v info, -vv debug, -vvv trace)" },
+  { name: "help", desc: "Display help" },
+];
+
+const ms = (name: string, desc: string, def?: string): FlagSpec => ({
+  name,
+  value: "ms",
+  desc,
+  ...(def ? { default: def } : {}),
+});
+
+const RUN_DEFINITION: FlagSpec[] = [
+  ms("timeout", "TERM the job's process group after this many ms (0 = none)", "0"),
+  ms("kill-after", "Then KILL what is still alive after this many ms (0 = at once)", "0"),
+  { name: "cwd", value: "dir", desc: "Working directory of the job (default: the current one)" },
+  { name: "env", value: "KEY=VALUE", multi: true, desc: "Set a variable for the job (repeatable)" },
+  { name: "env-file", value: "file", multi: true, desc: "Read KEY=VALUE lines from a file (repeatable)" },
+  { name: "inherit-env", desc: "Start from the caller's environment (the default)" },
+  { name: "no-inherit-env", desc: "Start from an empty environment" },
+  { name: "mask", value: "KEY", multi: true, desc: "Show the value of this --env key as *** (repeatable)" },
+  { name: "tag", value: "tag", multi: true, desc: "Tag the job, e.g. ci or project.build (repeatable)" },
+  ms("progress-every", "Refresh state.json's updated_at every N ms while running (0 = off)", "0"),
+  { name: "config", value: "path", desc: "config.toml to read the shell wrapper from" },
+  { name: "shell-wrapper", value: '"PROG ARGS"', desc: 'Shell wrapper for this job, e.g. "bash -lc"' },
+];
+
+const OBSERVE: FlagSpec[] = [
+  ms("snapshot-after", "Observe up to N ms (max 10000) before answering (0 = answer at once)", "10000"),
+  { name: "tail-lines", value: "n", desc: "Lines of each log in the snapshot (0 = no limit)", default: "50" },
+  { name: "max-bytes", value: "n", desc: "Bytes of each log in the snapshot", default: "65536" },
+  { name: "wait", desc: "Block until the job ends" },
+  ms("wait-poll-ms", "Fallback poll interval while waiting", "200"),
+];
+
+/** Every subcommand, in help order. */
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: "run",
+    args: "[...command]",
+    desc: "Start a command as a background job",
+    flags: [
+      ...OBSERVE,
+      ...RUN_DEFINITION,
+      { name: "log", value: "path", desc: "Write full.log lines to this file instead" },
+    ],
+    positionals: 0,
+    trailing: true,
+    conflicts: [["inherit-env", "no-inherit-env"]],
+  },
+  { name: "status", args: "<job_id>", desc: "Show a job's state", flags: [], positionals: 1 },
+  {
+    name: "tail",
+    args: "<job_id>",
+    desc: "Show the end of a job's stdout and stderr",
+    flags: [
+      { name: "tail-lines", value: "n", desc: "Lines of each log (0 = no limit)", default: "50" },
+      { name: "max-bytes", value: "n", desc: "Bytes of each log read from its end", default: "65536" },
+    ],
+    positionals: 1,
+  },
+  {
+    name: "wait",
+    args: "<job_id>",
+    desc: "Wait until a job ends (or the timeout)",
+    flags: [ms("poll-ms", "Fallback poll interval", "200"), ms("timeout-ms", "Give up after N ms (0 = never)", "0")],
+    positionals: 1,
+  },
+  {
+    name: "kill",
+    args: "<job_id>",
+    desc: "Signal a job's whole process group",
+    flags: [{ name: "signal", value: "name", desc: "TERM, INT, KILL, HUP, USR1, ... or a number", default: "TERM" }],
+    positionals: 1,
+  },
+  {
+    name: "list",
+    args: "",
+    desc: "List jobs (of the current directory unless --all)",
+    flags: [
+      { name: "all", desc: "Jobs of every directory" },
+      { name: "cwd", value: "dir", desc: "Jobs started in this directory" },
+      { name: "state", value: "state", desc: "created|running|exited|killed|failed|unknown" },
+      { name: "limit", value: "n", desc: "At most N jobs (0 = all)", default: "50" },
+      {
+        name: "tag",
+        value: "pattern",
+        multi: true,
+        desc: "Only jobs with this tag, or ns.* for a namespace (repeatable, AND)",
+      },
+    ],
+    positionals: 0,
+    conflicts: [["all", "cwd"]],
+  },
+];
+
+/** The spec of a subcommand, if it exists. */
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

@@ -1,0 +1,32 @@
+// What a handler may know of the world: root, env snapshot, cwd, and an interrupt signal.
+import type { Payload } from "../core/output.ts";
+
+/** Handed to every handler; handlers never read process.env, process.argv or process.cwd() themselves. */
+export interface Ctx {
+  root: string;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Fires when the caller is interrupted (SIGINT/SIGTERM), so waits can end early (D22). */
+  interrupt: Interrupt;
+}
+
+/** An interrupt that waits can race against and handlers can ask about afterwards. */
+export interface Interrupt {
+  readonly fired: boolean;
+  readonly promise: Promise<void>;
+}
+
+/** An interrupt that never fires (for callers that cannot be interrupted, e.g. tests). */
+export const NEVER: Interrupt = { fired: false, promise: new Promise<void>(() => {}) };
+
+/** A handler's result: the payload, and an exit status when it is not 0 (e.g. 130, D22). */
+export interface Outcome {
+  payload: Payload;
+  exitCode?: number;
+}
+
+/** Copies `value` into `obj[key]` only when it is defined, keeping the contract's field order. */
+export function put<T extends Record<string, unknown>>(obj: T, key: string, value: unknown): T {
+  if (value !== undefined && value !== null) (obj as Record<string, unknown>)[key] = value;
+  return obj;
+}

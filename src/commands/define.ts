@@ -1,0 +1,155 @@
+// Validates a job definition and writes a new job directory (shared by run and create, §3.1.1, D5).
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { resolveWrapper } from "../core/config.ts";
+import { normalizeCwd } from "../core/cwd.ts";
+import { AgentExecError, errnoOf } from "../core/errors.ts";
+import { isoNow } from "../core/time.ts";
+import { writeMeta } from "../store/job-store.ts";
+import { type JobPaths, jobPaths } from "../store/paths.ts";
+import type { MetaRecord } from "../store/records.ts";
+import { dedupe, isValidTag } from "../store/tags.ts";
+import { maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
+import type { Ctx } from "./context.ts";
+
+/** Everything a job is defined by, as given on the command line (or over HTTP). */
+export interface DefinitionInput {
+  command: string[];
+  cwd?: string;
+  env: string[];
+  envFiles: string[];
+  inheritEnv: boolean;
+  mask: string[];
+  tags: string[];
+  timeoutMs: number;
+  killAfterMs: number;
+  progressEveryMs: number;
+  shellWrapper?: string;
+  config?: string;
+}
+
+/** A definition that passed every check, ready to be written. */
+export interface Definition {
+  input: DefinitionInput;
+  cwd: string;
+  wrapper: string[];
+  tags: string[];
+}
+
+/** Throws the usage error for the first invalid tag. */
+export function checkTags(tags: readonly string[]): void {
+  for (const t of tags) {
+    if (!isValidTag(t)) {
+      throw new AgentExecError(
+        "usage_error",
+        `invalid tag ${JSON.stringify(t)}: use dot-separated segments of letters, digits and '-' (e.g. ci, project.build)`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks everything that could make the launch fail, before anything is created (D5): tags,
+ * the wrapper (config and PATH), the cwd, and the env files.
+ */
+export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition {
+  if (input.command.length === 0 || input.command[0] === "") {
+    throw new AgentExecError("usage_error", "the command to run is missing or empty");
+  }
+  checkTags(input.tags);
+  const wrapper = resolveWrapper(
+    input.shellWrapper,
+    input.config === undefined ? undefined : resolve(ctx.cwd, input.config),
+    ctx.env,
+  );
+  const w0 = wrapper[0] as string;
+  if (!Bun.which(w0, { PATH: ctx.env.PATH ?? "/usr/bin:/bin", cwd: ctx.cwd })) {
+    throw new AgentExecError("invalid_input", `shell wrapper program not found on PATH: ${JSON.stringify(w0)}`);
+  }
+  const cwd = normalizeCwd(input.cwd ?? ctx.cwd, ctx.cwd);
+  let isDir = false;
+  try {
+    isDir = statSync(cwd).isDirectory();
+  } catch {}
+  if (!isDir)
+    throw new AgentExecError(
+      "invalid_input",
+      `--cwd is not an existing directory: ${JSON.stringify(input.cwd ?? cwd)}`,
+    );
+  for (const f of input.envFiles) {
+    try {
+      readFileSync(resolve(ctx.cwd, f));
+    } catch (err) {
+      throw new AgentExecError(
+        "invalid_input",
+        `cannot read --env-file ${JSON.stringify(f)}: ${errnoOf(err) ?? (err as Error).message}`,
+      );
+    }
+  }
+  return { input, cwd, wrapper, tags: dedupe(input.tags) };
+}
+
+/** A new ULID. The ulid package is loaded only by the commands that create jobs (it costs ~4 ms). */
+async function newId(): Promise<string> {
+  const { ulid } = await import("ulid");
+  return ulid();
+}
+
+/** The meta.json record of a definition (§2.4, in its field order), with masked env values. */
+export function buildMeta(def: Definition, id: string, root: string, runtimeEnv: boolean): MetaRecord {
+  const { input } = def;
+  const meta: Record<string, unknown> = {
+    job: { id },
+    schema_version: "0.1",
+    command: input.command,
+    created_at: isoNow(),
+    root,
+    env_keys: input.env.map((e) => splitEnvItem(e)[0]),
+  };
+  if (input.env.length > 0) meta.env_vars = maskEnvItems(input.env, input.mask);
+  if (runtimeEnv && input.env.length > 0) meta.env_vars_runtime = input.env;
+  if (input.mask.length > 0) meta.mask = input.mask;
+  meta.cwd = def.cwd;
+  meta.tags = def.tags;
+  meta.inherit_env = input.inheritEnv;
+  if (input.envFiles.length > 0) meta.env_files = input.envFiles;
+  meta.timeout_ms = input.timeoutMs;
+  meta.kill_after_ms = input.killAfterMs;
+  meta.progress_every_ms = input.progressEveryMs;
+  meta.shell_wrapper = def.wrapper;
+  return meta as unknown as MetaRecord;
+}
+
+/**
+ * Creates `<root>/<ULID>/` with meta.json and empty logs. On any failure the directory is
+ * removed again, so a failed call never leaves a half-created job.
+ */
+export async function writeNewJob(
+  def: Definition,
+  ctx: Ctx,
+): Promise<{ id: string; paths: JobPaths; meta: MetaRecord }> {
+  try {
+    mkdirSync(ctx.root, { recursive: true });
+  } catch (err) {
+    throw new AgentExecError("internal_error", `cannot create jobs root ${ctx.root}: ${(err as Error).message}`);
+  }
+  for (let attempt = 0; ; attempt++) {
+    const id = await newId();
+    const paths = jobPaths(ctx.root, id);
+    try {
+      mkdirSync(paths.dir);
+    } catch (err) {
+      if (errnoOf(err) === "EEXIST" && attempt < 5) continue;
+      throw new AgentExecError("internal_error", `cannot create job directory ${paths.dir}: ${(err as Error).message}`);
+    }
+    try {
+      const meta = buildMeta(def, id, ctx.root, false);
+      writeMeta(paths, meta);
+      for (const p of [paths.stdout, paths.stderr, paths.full]) closeSync(openSync(p, "a"));
+      return { id, paths, meta };
+    } catch (err) {
+      rmSync(paths.dir, { recursive: true, force: true });
+      throw new AgentExecError("internal_error", `cannot write job ${id}: ${(err as Error).message}`);
+    }
+  }
+}

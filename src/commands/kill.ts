@@ -1,0 +1,86 @@
+// `kill <id>`: signals the job's whole process group and reports the outcome it observed (§3.7, D10, D11).
+import { renameSync, unlinkSync } from "node:fs";
+import { AgentExecError } from "../core/errors.ts";
+import { monoMs } from "../core/time.ts";
+import { waitForTerminal } from "../core/wait-state.ts";
+import { signalGroup } from "../process/signal.ts";
+import { atomicWrite } from "../store/atomic-write.ts";
+import { resolveJob, tryReadState } from "../store/job-store.ts";
+import { observe } from "../store/observe.ts";
+import type { JobPaths } from "../store/paths.ts";
+import { TERMINAL } from "../store/records.ts";
+import type { Ctx, Outcome } from "./context.ts";
+import { put } from "./context.ts";
+
+export interface KillInput {
+  jobId: string;
+  /** A bare, validated signal name (TERM, KILL, USR1, ...). */
+  signal: string;
+}
+
+/** How long kill waits for the job to end, or for a just-launched job's process group to exist. */
+const OUTCOME_WAIT_MS = 2000;
+/** Signals whose default action does not end a process: no point waiting for an end. */
+const NON_TERMINATING = new Set(["CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "WINCH"]);
+
+/**
+ * Never writes a terminal state itself (the supervisor records what the signal did, D11): it
+ * signals the group, waits up to 2 s for the end, and reports the state it then observes.
+ * A finished job is a no-op success; a created one is invalid_state.
+ */
+export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> {
+  const job = resolveJob(ctx.root, input.jobId);
+  let { state } = observe(job.paths);
+  if (state.job.status === "created") {
+    throw new AgentExecError(
+      "invalid_state",
+      `invalid job state: job ${job.id} is created and has no process to signal; start it or delete it`,
+    );
+  }
+  if (!TERMINAL.has(state.job.status)) {
+    await deliver(job.paths, input.signal, state.pgid);
+    if (!NON_TERMINATING.has(input.signal)) {
+      state = (await waitForTerminal(job.paths, { timeoutMs: OUTCOME_WAIT_MS, pollMs: 50 })).observed.state;
+    } else {
+      state = observe(job.paths).state;
+    }
+  }
+  const out: Record<string, unknown> = { type: "kill", job_id: job.id, signal: input.signal, state: state.job.status };
+  if (TERMINAL.has(state.job.status)) put(out, "exit_code", state.result.exit_code);
+  return { payload: out as Outcome["payload"] };
+}
+
+/**
+ * Signals the job's process group. In the instant after launch the group does not exist yet:
+ * then a kill.request file hands the signal to the supervisor, which applies it right after it
+ * spawns the child; whichever side renames the request first delivers it, so it is sent once.
+ */
+async function deliver(paths: JobPaths, signal: string, pgid: number | undefined): Promise<void> {
+  if (pgid !== undefined) {
+    signalGroup(pgid, signal);
+    return;
+  }
+  atomicWrite(paths.killRequest, signal);
+  const deadline = monoMs() + OUTCOME_WAIT_MS;
+  while (monoMs() < deadline) {
+    const s = tryReadState(paths);
+    if (!s || TERMINAL.has(s.job.status)) return;
+    if (s.pgid !== undefined) {
+      if (claim(paths)) signalGroup(s.pgid, signal);
+      return;
+    }
+    await Bun.sleep(5);
+  }
+}
+
+/** Takes the pending kill request; false when the supervisor took it first. */
+function claim(paths: JobPaths): boolean {
+  const mine = `${paths.killRequest}.${process.pid}`;
+  try {
+    renameSync(paths.killRequest, mine);
+  } catch {
+    return false;
+  }
+  unlinkSync(mine);
+  return true;
+}

@@ -1,0 +1,82 @@
+// `list`: the jobs of the current directory (or all), filtered, newest first, bounded (§3.8, D19).
+import { type Dirent, readdirSync } from "node:fs";
+import { normalizeCwd } from "../core/cwd.ts";
+import { AgentExecError, errnoOf } from "../core/errors.ts";
+import { parseTimestamp } from "../core/time.ts";
+import { tryReadMeta, tryReadState } from "../store/job-store.ts";
+import { reconcile } from "../store/observe.ts";
+import { jobPaths } from "../store/paths.ts";
+import { tagMatches } from "../store/tags.ts";
+import type { Ctx, Outcome } from "./context.ts";
+import { put } from "./context.ts";
+import { addD26 } from "./job-view.ts";
+
+export const LIST_STATES = ["created", "running", "exited", "killed", "failed", "unknown"] as const;
+
+export interface ListInput {
+  all: boolean;
+  cwd?: string;
+  state?: (typeof LIST_STATES)[number];
+  limit: number;
+  tags: string[];
+}
+
+interface Row {
+  summary: Record<string, unknown>;
+  started: number;
+  id: string;
+}
+
+/** Lists jobs; unreadable records are counted in `skipped`, never fatal. */
+export async function listCommand(input: ListInput, ctx: Ctx): Promise<Outcome> {
+  const cwdFilter = input.all ? undefined : normalizeCwd(input.cwd ?? ctx.cwd, ctx.cwd);
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(ctx.root, { withFileTypes: true });
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT")
+      return { payload: { type: "list", root: ctx.root, jobs: [], truncated: false, skipped: 0 } };
+    throw new AgentExecError("internal_error", `cannot read jobs root ${ctx.root}: ${(err as Error).message}`);
+  }
+  const rows: Row[] = [];
+  let skipped = 0;
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const paths = jobPaths(ctx.root, entry.name);
+    const meta = tryReadMeta(paths);
+    if (!meta) {
+      skipped++;
+      continue;
+    }
+    if (cwdFilter !== undefined && meta.cwd !== cwdFilter) continue;
+    if (!input.tags.every((p) => tagMatches(p, meta.tags))) continue;
+    const raw = tryReadState(paths);
+    const state = raw && raw.job.status === "running" ? reconcile(paths, raw).state : raw;
+    const status = state ? state.job.status : "unknown";
+    if (input.state !== undefined && status !== input.state) continue;
+    const summary: Record<string, unknown> = { job_id: meta.job.id, state: status };
+    if (state) put(summary, "exit_code", state.result.exit_code);
+    summary.created_at = meta.created_at;
+    if (state) {
+      put(summary, "started_at", state.job.started_at);
+      put(summary, "finished_at", state.finished_at);
+      summary.updated_at = state.updated_at;
+    }
+    summary.tags = meta.tags;
+    if (state) addD26(summary, state);
+    rows.push({ summary, started: parseTimestamp(state?.job.started_at), id: meta.job.id });
+  }
+  // Newest start first; never-started (created, unknown) last; ties by id, descending.
+  rows.sort((a, b) => {
+    const an = Number.isNaN(a.started);
+    const bn = Number.isNaN(b.started);
+    if (an !== bn) return an ? 1 : -1;
+    if (!an && a.started !== b.started) return b.started - a.started;
+    return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+  });
+  const truncated = input.limit > 0 && rows.length > input.limit;
+  const kept = truncated ? rows.slice(0, input.limit) : rows;
+  return {
+    payload: { type: "list", root: ctx.root, jobs: kept.map((r) => r.summary), truncated, skipped },
+  };
+}

@@ -1,0 +1,25 @@
+// `status <id>`: the job's persisted state, reconciled against a dead supervisor (§3.4, D8).
+import { readMeta, resolveJob } from "../store/job-store.ts";
+import { observe } from "../store/observe.ts";
+import type { Ctx, Outcome } from "./context.ts";
+import { put } from "./context.ts";
+import { addD26 } from "./job-view.ts";
+
+export interface StatusInput {
+  jobId: string;
+}
+
+/** Reports state, exit code and timestamps of one job. */
+export async function statusCommand(input: StatusInput, ctx: Ctx): Promise<Outcome> {
+  const job = resolveJob(ctx.root, input.jobId);
+  const meta = readMeta(job.paths);
+  const { state, supervisorAlive } = observe(job.paths);
+  const out: Record<string, unknown> = { type: "status", job_id: job.id, state: state.job.status };
+  put(out, "exit_code", state.result.exit_code);
+  out.created_at = meta.created_at;
+  put(out, "started_at", state.job.started_at);
+  put(out, "finished_at", state.finished_at);
+  addD26(out, state);
+  if (!supervisorAlive) out.supervisor_alive = false;
+  return { payload: out as Outcome["payload"] };
+}

@@ -1,0 +1,58 @@
+// Waits for a job to reach a terminal state: woken by file events, with a poll as fallback (D21).
+import { type FSWatcher, watch } from "node:fs";
+import { type Observed, observe } from "../store/observe.ts";
+import type { JobPaths } from "../store/paths.ts";
+import { TERMINAL } from "../store/records.ts";
+import { monoMs } from "./time.ts";
+
+/** How a wait ended. */
+export interface WaitOutcome {
+  observed: Observed;
+  /** true when the job is terminal; false when the deadline or an interrupt came first. */
+  terminal: boolean;
+}
+
+/**
+ * Observes the job until it is terminal, `timeoutMs` elapses (0 = no limit) or `interrupted`
+ * settles. state.json is replaced by rename, which inotify/FSEvents report on the directory at
+ * once; the poll (at least 1 ms) only covers platforms without events and the liveness check
+ * that turns a dead supervisor into a terminal state (D8), so no wait is endless.
+ */
+export async function waitForTerminal(
+  paths: JobPaths,
+  opts: { timeoutMs: number; pollMs: number; interrupted?: Promise<unknown> },
+): Promise<WaitOutcome> {
+  const deadline = opts.timeoutMs > 0 ? monoMs() + opts.timeoutMs : Number.POSITIVE_INFINITY;
+  const pollMs = Math.max(1, opts.pollMs);
+  let wake: (() => void) | undefined;
+  let watcher: FSWatcher | undefined;
+  let interrupted = false;
+  opts.interrupted?.then(() => {
+    interrupted = true;
+    wake?.();
+  });
+  try {
+    watcher = watch(paths.dir, { persistent: false }, () => wake?.());
+  } catch {
+    watcher = undefined; // Polling alone still ends the wait.
+  }
+  try {
+    for (;;) {
+      const observed = observe(paths);
+      if (TERMINAL.has(observed.state.job.status)) return { observed, terminal: true };
+      const left = deadline - monoMs();
+      if (left <= 0 || interrupted) return { observed, terminal: false };
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(pollMs, left));
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      });
+    }
+  } finally {
+    watcher?.close();
+  }
+}

@@ -1,0 +1,95 @@
+// Reads a byte/line window from the end of a log file (§5), never more than max_bytes of it.
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+
+/** The tail of one log file. */
+export interface TailPart {
+  text: string;
+  truncated: boolean;
+  observedBytes: number;
+  includedBytes: number;
+}
+
+const decoder = new TextDecoder("utf-8");
+
+/**
+ * Pure window maths over the last bytes of a file: lossy UTF-8 (a cut character becomes U+FFFD),
+ * then the last `tailLines` lines joined by `\n` with no trailing newline (0 = no line limit).
+ */
+export function windowText(
+  bytes: Uint8Array,
+  byteTruncated: boolean,
+  tailLines: number,
+): { text: string; truncated: boolean } {
+  const decoded = decoder.decode(bytes);
+  if (tailLines === 0) return { text: decoded, truncated: byteTruncated };
+  const lines = decoded.split("\n");
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i] as string;
+    if (l.endsWith("\r")) lines[i] = l.slice(0, -1);
+  }
+  const lineTruncated = lines.length > tailLines;
+  const kept = lineTruncated ? lines.slice(lines.length - tailLines) : lines;
+  return { text: kept.join("\n"), truncated: byteTruncated || lineTruncated };
+}
+
+/** Tails one file, seeking to `size - maxBytes` so a 1 GiB log costs what a 1 KiB one does. */
+export function tailFile(path: string, tailLines: number, maxBytes: number): TailPart {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    let observed = 0;
+    try {
+      observed = statSync(path).size;
+    } catch {}
+    return { text: "", truncated: false, observedBytes: observed, includedBytes: 0 };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, maxBytes);
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const n = readSync(fd, buf, got, len - got, size - len + got);
+      if (n <= 0) break;
+      got += n;
+    }
+    const { text, truncated } = windowText(buf.subarray(0, got), size > maxBytes, tailLines);
+    let observed = size;
+    try {
+      observed = fstatSync(fd).size;
+    } catch {}
+    return { text, truncated, observedBytes: observed, includedBytes: Buffer.byteLength(text) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The tail fields shared by `tail`, `snapshot` and `final_snapshot`, in contract order. */
+export interface Snapshot {
+  stdout_tail: string;
+  stderr_tail: string;
+  truncated: boolean;
+  encoding: "utf-8-lossy";
+  stdout_observed_bytes: number;
+  stderr_observed_bytes: number;
+  stdout_included_bytes: number;
+  stderr_included_bytes: number;
+}
+
+/** Tails both logs of a job. */
+export function snapshot(stdoutPath: string, stderrPath: string, tailLines: number, maxBytes: number): Snapshot {
+  const out = tailFile(stdoutPath, tailLines, maxBytes);
+  const err = tailFile(stderrPath, tailLines, maxBytes);
+  return {
+    stdout_tail: out.text,
+    stderr_tail: err.text,
+    truncated: out.truncated || err.truncated,
+    encoding: "utf-8-lossy",
+    stdout_observed_bytes: out.observedBytes,
+    stderr_observed_bytes: err.observedBytes,
+    stdout_included_bytes: out.includedBytes,
+    stderr_included_bytes: err.includedBytes,
+  };
+}

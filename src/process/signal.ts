@@ -1,0 +1,95 @@
+// Signal names (D10), process-group signalling and liveness checks; the only place that knows the OS.
+import { readdirSync, readFileSync } from "node:fs";
+import { constants } from "node:os";
+import { errnoOf } from "../core/errors.ts";
+
+const SIGNALS = constants.signals as Record<string, number>;
+
+/**
+ * Normalises a user-given signal to its bare name: `term`, `SIGTERM`, `Term` and `15` all give
+ * `TERM`. Returns undefined for anything that is not a signal of this platform.
+ */
+export function normalizeSignal(input: string): string | undefined {
+  const s = input.trim();
+  if (/^\d+$/.test(s)) {
+    const num = Number(s);
+    for (const [name, n] of Object.entries(SIGNALS)) if (n === num) return name.slice(3);
+    return undefined;
+  }
+  const upper = s.toUpperCase();
+  const name = upper.startsWith("SIG") ? upper : `SIG${upper}`;
+  return SIGNALS[name] !== undefined && name !== "SIG" ? name.slice(3) : undefined;
+}
+
+/** The bare name of a signal Bun reports (`SIGTERM` or a number), e.g. `TERM`. */
+export function bareSignalName(sig: string | number): string {
+  if (typeof sig === "number") return normalizeSignal(String(sig)) ?? String(sig);
+  return sig.startsWith("SIG") ? sig.slice(3) : sig;
+}
+
+/**
+ * Sends `signal` (a bare name) to the whole process group `pgid`. A group that is already gone
+ * counts as success, because the outcome the caller wants (nothing left to signal) holds.
+ * Returns false when nothing was there.
+ */
+export function signalGroup(pgid: number, signal: string): boolean {
+  if (!(pgid > 1)) return false; // never -0 or -1: those mean "our group" and "every process"
+  try {
+    process.kill(-pgid, `SIG${signal}` as NodeJS.Signals);
+    return true;
+  } catch (err) {
+    if (errnoOf(err) === "ESRCH") return false;
+    throw err;
+  }
+}
+
+/** Linux: the state letter of /proc/<pid>/stat (R, S, Z, ...), or undefined elsewhere/when gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return stat.charAt(stat.lastIndexOf(")") + 2);
+  } catch {
+    return undefined;
+  }
+}
+
+const hasProc = process.platform === "linux";
+
+/**
+ * True when `pid` names a live process. A zombie is not alive: an orphaned job can sit unreaped
+ * under an init that does not reap (as in some containers), and it must not look like it runs.
+ */
+export function pidAlive(pid: number | undefined): boolean {
+  if (pid === undefined || !(pid > 1)) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if (errnoOf(err) !== "EPERM") return false;
+  }
+  return !hasProc || procState(pid) !== "Z";
+}
+
+/** True when any non-zombie process is still in process group `pgid`. */
+export function groupAlive(pgid: number | undefined): boolean {
+  if (pgid === undefined || !(pgid > 1)) return false;
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    if (errnoOf(err) !== "EPERM") return false;
+  }
+  if (!hasProc) return true;
+  // kill(-pgid, 0) also succeeds for a group of zombies; look for one member that is not.
+  if (procState(pgid) !== undefined && procState(pgid) !== "Z") return true;
+  for (const name of readdirSync("/proc")) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
+    } catch {
+      // The process left while we looked.
+    }
+  }
+  return false;
+}

@@ -1,0 +1,31 @@
+// Whole-file replacement through a temp file and rename(2) in the same directory.
+import { renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+let counter = 0;
+
+/**
+ * Writes `data` to `path` so that a reader sees the old file or the new one, never a part:
+ * rename(2) within one directory is atomic. Temp names start with `.tmp-`, which every reader
+ * ignores. No fsync: atomicity against crashes of our own processes is what the contract needs,
+ * and an fsync per state write would cost milliseconds on every job.
+ */
+export function atomicWrite(path: string, data: string | Uint8Array, mode?: number): void {
+  const tmp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${++counter}`);
+  try {
+    writeFileSync(tmp, data, mode === undefined ? undefined : { mode });
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // The temp file was never created, or is already gone.
+    }
+    throw err;
+  }
+}
+
+/** Pretty JSON (2-space indent) with a final newline, as the persisted files use. */
+export function prettyJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

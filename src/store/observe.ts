@@ -1,0 +1,72 @@
+// Reads a job's state and reconciles a `running` record whose supervisor is gone (D8).
+import { readFileSync } from "node:fs";
+import { isoNow, parseTimestamp } from "../core/time.ts";
+import { groupAlive, pidAlive } from "../process/signal.ts";
+import { readState, tryReadState, writeState } from "./job-store.ts";
+import type { JobPaths } from "./paths.ts";
+import type { StateRecord } from "./records.ts";
+
+/** How long a fresh `running` record may lack a supervisor pid (the supervisor is still starting). */
+const LAUNCH_GRACE_MS = 10_000;
+
+/** A job's state as observed now. */
+export interface Observed {
+  state: StateRecord;
+  /** false only while the job runs without its supervisor. */
+  supervisorAlive: boolean;
+}
+
+/**
+ * True when `pid` is alive and, where /proc tells, is one of our supervisors: a recycled pid
+ * must not keep a dead job `running`.
+ */
+function supervisorAlive(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("\0_supervise\0");
+  } catch {
+    return true; // No /proc (macOS): trust the pid.
+  }
+}
+
+/**
+ * Reads state.json (an unreadable file is an internal_error) and, for a `running` job whose
+ * supervisor died: keeps `running` with supervisorAlive=false while the job's processes live;
+ * otherwise persists `failed` with reason `supervisor_lost`, so no job is `running` forever.
+ */
+export function observe(paths: JobPaths): Observed {
+  const state = readState(paths);
+  return reconcile(paths, state);
+}
+
+/** Same as observe(), for a state that was already read. */
+export function reconcile(paths: JobPaths, state: StateRecord): Observed {
+  if (state.job.status !== "running") return { state, supervisorAlive: true };
+  const sup = state.supervisor_pid;
+  if (sup !== undefined) {
+    if (supervisorAlive(sup)) return { state, supervisorAlive: true };
+  } else if (state.pid === undefined) {
+    // Written by the front-end just before it launched the supervisor.
+    const age = Date.now() - parseTimestamp(state.updated_at);
+    if (!(age > LAUNCH_GRACE_MS)) return { state, supervisorAlive: true };
+  } else if (pidAlive(state.pid)) {
+    // A record from the reference release: `pid` is all there is to go on.
+    return { state, supervisorAlive: true };
+  }
+  // The supervisor is gone, and a dead supervisor writes nothing more: re-read to catch the end it
+  // may have written just before it exited, then decide.
+  const fresh = tryReadState(paths) ?? state;
+  if (fresh.job.status !== "running") return { state: fresh, supervisorAlive: true };
+  if (groupAlive(fresh.pgid)) return { state: fresh, supervisorAlive: false };
+  const now = isoNow();
+  const lost: StateRecord = {
+    ...fresh,
+    job: { ...fresh.job, status: "failed" },
+    result: { exit_code: null, signal: null, duration_ms: null },
+    finished_at: now,
+    updated_at: now,
+    reason: "supervisor_lost",
+  };
+  writeState(paths, lost);
+  return { state: lost, supervisorAlive: true };
+}

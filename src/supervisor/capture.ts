@@ -1,0 +1,103 @@
+// Follows stdout.log / stderr.log as the job writes them and derives the full.log lines.
+//
+// Why files and not pipes: the job writes straight into its log files, so its output never
+// depends on a live supervisor (D8: SIGKILL of the supervisor loses no byte) and costs nothing
+// extra (P8). The supervisor reads behind the writer to stamp lines for full.log and to feed
+// output matching.
+import { isUtf8 } from "node:buffer";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { writeAll } from "../core/output.ts";
+
+const CHUNK = 1 << 20;
+/** A line longer than this is cut into pieces, so a job printing no newline cannot grow our memory. */
+export const MAX_LINE = 1 << 20;
+const NL = 10;
+const decoder = new TextDecoder("utf-8");
+
+/** Called with each decoded line (no `\n`; a `\r` is kept), for output matching. */
+export type LineListener = (line: string, stream: "stdout" | "stderr") => void;
+
+/** Reads one log file from where it last stopped and emits its complete lines. */
+export class LineCapture {
+  private readonly fd: number;
+  private pos = 0;
+  private carry: Buffer | undefined;
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
+  private readonly tag: Buffer;
+  readonly stream: "stdout" | "stderr";
+  private readonly outFd: number;
+  private readonly listener: LineListener | undefined;
+
+  constructor(path: string, stream: "stdout" | "stderr", outFd: number, listener?: LineListener) {
+    this.stream = stream;
+    this.outFd = outFd;
+    this.listener = listener;
+    this.fd = openSync(path, "r");
+    this.tag = Buffer.from(stream === "stdout" ? " [STDOUT] " : " [STDERR] ");
+  }
+
+  /** Reads up to `budget` bytes of what is available now; returns how many bytes it read. */
+  pump(budget = 8 * CHUNK): number {
+    let total = 0;
+    while (total < budget) {
+      const n = readSync(this.fd, this.buf, 0, Math.min(CHUNK, budget - total), this.pos);
+      if (n <= 0) break;
+      this.pos += n;
+      total += n;
+      this.consume(this.buf.subarray(0, n));
+    }
+    return total;
+  }
+
+  /** End of stream: the trailing partial line, if any, is emitted as a line. */
+  finish(): void {
+    // Read up to the size seen now: a daemon that keeps writing must not keep us here forever.
+    this.pump(Math.max(0, fstatSync(this.fd).size - this.pos));
+    if (this.carry && this.carry.length > 0) this.emit([this.carry]);
+    this.carry = undefined;
+    closeSync(this.fd);
+  }
+
+  private consume(data: Buffer): void {
+    const lines: Buffer[] = [];
+    let start = 0;
+    let nl = data.indexOf(NL, start);
+    while (nl >= 0) {
+      let line = data.subarray(start, nl);
+      if (this.carry) {
+        line = Buffer.concat([this.carry, line]);
+        this.carry = undefined;
+      }
+      lines.push(line);
+      start = nl + 1;
+      nl = data.indexOf(NL, start);
+    }
+    if (start < data.length) {
+      // The chunk buffer is reused, so the partial line must be copied out.
+      const rest = Buffer.from(data.subarray(start));
+      this.carry = this.carry ? Buffer.concat([this.carry, rest]) : rest;
+      while (this.carry.length >= MAX_LINE) {
+        lines.push(this.carry.subarray(0, MAX_LINE));
+        this.carry = Buffer.from(this.carry.subarray(MAX_LINE));
+      }
+    }
+    if (lines.length > 0) this.emit(lines);
+  }
+
+  /** Writes `<ts> [STREAM] <text>\n` for each line in one write; invalid UTF-8 becomes U+FFFD. */
+  private emit(lines: Buffer[]): void {
+    const prefix = Buffer.concat([Buffer.from(new Date().toISOString()), this.tag]);
+    const texts = lines.map((l) => (isUtf8(l) ? l : Buffer.from(decoder.decode(l))));
+    let size = 0;
+    for (const t of texts) size += prefix.length + t.length + 1;
+    const out = Buffer.allocUnsafe(size);
+    let off = 0;
+    for (const t of texts) {
+      off += prefix.copy(out, off);
+      off += t.copy(out, off);
+      out[off++] = NL;
+    }
+    writeAll(this.outFd, out);
+    if (this.listener) for (const t of texts) this.listener(t.toString("utf8"), this.stream);
+  }
+}

@@ -1,0 +1,64 @@
+// Starts a job's supervisor: this same binary re-run in the hidden `_supervise` mode, detached.
+
+import { AgentExecError } from "../core/errors.ts";
+import { isoNow } from "../core/time.ts";
+import { writeState } from "../store/job-store.ts";
+import type { JobPaths } from "../store/paths.ts";
+import type { StateRecord } from "../store/records.ts";
+import { RUNTIME_ENV_VAR } from "./env-var.ts";
+
+/**
+ * The argv that re-runs this program. A compiled binary runs its embedded entry (its modules live
+ * under /$bunfs), so the executable alone suffices; from source it is `bun <entry file>`.
+ */
+export function selfArgv(): string[] {
+  const main = Bun.main;
+  const compiled = main.startsWith("/$bunfs/") || main.startsWith("B:/~BUN/");
+  return compiled ? [process.execPath] : [process.execPath, main];
+}
+
+/**
+ * Writes the initial `running` state, then launches the supervisor in its own session with stdio
+ * on /dev/null (D7), so a Ctrl-C or hang-up at the caller's terminal never reaches it. From this
+ * moment on only the supervisor writes state.json. A failed launch is recorded as `failed`.
+ */
+export function launchSupervisor(
+  root: string,
+  id: string,
+  paths: JobPaths,
+  runtimeEnv: readonly string[],
+  env: Record<string, string | undefined>,
+  fullLogPath?: string,
+): StateRecord {
+  const state: StateRecord = {
+    job: { id, status: "running", started_at: isoNow() },
+    result: { exit_code: null, signal: null, duration_ms: null },
+    updated_at: isoNow(),
+  };
+  writeState(paths, state);
+  const cmd = [...selfArgv(), "_supervise", root, id];
+  if (fullLogPath) cmd.push("--log", fullLogPath);
+  try {
+    const proc = Bun.spawn({
+      cmd,
+      // Env values travel in the environment, never on a command line others can read (D7).
+      env: { ...env, [RUNTIME_ENV_VAR]: JSON.stringify(runtimeEnv) },
+      stdio: ["ignore", "ignore", "ignore"],
+      detached: true,
+    });
+    proc.unref();
+  } catch (err) {
+    const now = isoNow();
+    writeState(paths, {
+      ...state,
+      job: { ...state.job, status: "failed" },
+      finished_at: now,
+      updated_at: now,
+      reason: "spawn_failed",
+    });
+    throw new AgentExecError("internal_error", `cannot start the supervisor: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return state;
+}

@@ -1,0 +1,308 @@
+// The per-job supervisor: spawns the command in its own process group, follows its logs, enforces
+// the timeout, and records the end exactly once. It is the only writer of state.json after launch.
+import {
+  appendFileSync,
+  closeSync,
+  type FSWatcher,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  watch,
+} from "node:fs";
+import { dirname } from "node:path";
+import { isoNow, monoMs } from "../core/time.ts";
+import { bareSignalName, groupAlive, signalGroup } from "../process/signal.ts";
+import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
+import { type JobPaths, jobPaths } from "../store/paths.ts";
+import type { MetaRecord, StateRecord } from "../store/records.ts";
+import { LineCapture } from "./capture.ts";
+import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
+import { RUNTIME_ENV_VAR } from "./env-var.ts";
+
+/** How long the terminal state may wait for full.log to catch up with the job's output (D9). */
+const DRAIN_WINDOW_MS = 2000;
+
+/** Entry of the hidden `_supervise <root> <id> [--log PATH]` mode. Returns the process exit code. */
+export async function supervise(argv: string[]): Promise<number> {
+  const [root, id] = argv;
+  if (!root || !id) return 2;
+  const logIdx = argv.indexOf("--log");
+  const fullLogPath = logIdx >= 0 ? argv[logIdx + 1] : undefined;
+  const paths = jobPaths(root, id);
+  const sup = new Supervisor(paths, fullLogPath);
+  try {
+    await sup.run();
+    return 0;
+  } catch (err) {
+    sup.diag(`supervisor error: ${(err as Error)?.stack ?? String(err)}`);
+    sup.fail("supervisor_error");
+    return 1;
+  }
+}
+
+class Supervisor {
+  private state: StateRecord;
+  private meta!: MetaRecord;
+  private terminal = false;
+  private readonly paths: JobPaths;
+  private readonly fullLogPath: string | undefined;
+
+  constructor(paths: JobPaths, fullLogPath: string | undefined) {
+    this.paths = paths;
+    this.fullLogPath = fullLogPath;
+    const prior = tryReadState(paths);
+    this.state = prior ?? {
+      job: { id: paths.dir.slice(paths.dir.lastIndexOf("/") + 1), status: "running" },
+      result: { exit_code: null, signal: null, duration_ms: null },
+      updated_at: isoNow(),
+    };
+  }
+
+  /** Appends a line to <jobdir>/supervisor.log (our own diagnostics never reach the caller's terminal). */
+  diag(message: string): void {
+    try {
+      appendFileSync(this.paths.supervisorLog, `${isoNow()} ${message}\n`);
+    } catch {
+      // The job directory is gone or the disk is full: nothing else to tell.
+    }
+  }
+
+  private write(patch: Partial<StateRecord>): void {
+    this.state = { ...this.state, ...patch, updated_at: isoNow() };
+    writeState(this.paths, this.state);
+  }
+
+  /** Records `failed` with a reason, unless an end was already recorded. */
+  fail(reason: string): void {
+    if (this.terminal) return;
+    this.terminal = true;
+    try {
+      const now = isoNow();
+      this.state = {
+        ...this.state,
+        job: { ...this.state.job, status: "failed" },
+        result: { exit_code: null, signal: null, duration_ms: null },
+        finished_at: now,
+        updated_at: now,
+        reason,
+      };
+      writeState(this.paths, this.state);
+    } catch (err) {
+      this.diag(`cannot record failure: ${String(err)}`);
+    }
+  }
+
+  async run(): Promise<void> {
+    this.write({ job: { ...this.state.job, status: "running" }, supervisor_pid: process.pid });
+    this.meta = readMeta(this.paths);
+    const meta = this.meta;
+
+    let env: Record<string, string>;
+    let argv: string[];
+    let exe: string;
+    try {
+      const runtime = process.env[RUNTIME_ENV_VAR];
+      const envItems: string[] = runtime ? JSON.parse(runtime) : (meta.env_vars_runtime ?? meta.env_vars ?? []);
+      const files = (meta.env_files ?? []).map((f) => parseEnvFile(readFileSync(f, "utf8")));
+      env = buildChildEnv(process.env, meta.inherit_env, files, envItems);
+      argv = childArgv(meta.shell_wrapper ?? DEFAULT_WRAPPER, meta.command);
+      const w0 = argv[0] as string;
+      // Look the wrapper up on the invoker's PATH: with --no-inherit-env the child's env has none.
+      const found = Bun.which(w0, { PATH: process.env.PATH ?? "/usr/bin:/bin" });
+      if (!found) throw new Error(`shell wrapper program not found on PATH: ${w0}`);
+      exe = found;
+    } catch (err) {
+      this.diag(`cannot prepare the job: ${(err as Error).message}`);
+      this.fail("spawn_failed");
+      return;
+    }
+
+    const outFd = openSync(this.paths.stdout, "a");
+    const errFd = openSync(this.paths.stderr, "a");
+    let child: ReturnType<typeof Bun.spawn>;
+    const spawnedAt = monoMs();
+    try {
+      // detached: setsid(), so the job leads its own process group (pgid = pid) and
+      // kill/timeout can signal the whole tree with kill(-pgid).
+      child = Bun.spawn({
+        cmd: [exe, ...argv.slice(1)],
+        argv0: argv[0],
+        cwd: meta.cwd,
+        env,
+        stdio: ["ignore", outFd, errFd],
+        detached: true,
+      });
+    } catch (err) {
+      this.diag(`spawn failed: ${(err as Error).message}`);
+      this.fail("spawn_failed");
+      return;
+    } finally {
+      closeSync(outFd);
+      closeSync(errFd);
+    }
+    // Bun delivers the exit through the event loop; drop our own references to stdio.
+    delete process.env[RUNTIME_ENV_VAR];
+    const pid = child.pid;
+    this.write({ job: { ...this.state.job, status: "running", started_at: isoNow() }, pid, pgid: pid });
+    this.claimKillRequest(pid);
+
+    const capture = this.startCapture();
+    const timers = this.startTimers(pid);
+
+    await child.exited;
+    const durationMs = Math.round(monoMs() - spawnedAt);
+    timers.stopProgress();
+
+    // D9: publish the end only once full.log has caught up (bounded), so a tail after wait
+    // never misses output. stdout.log/stderr.log are already complete: the job wrote them itself.
+    const drained = capture.drain(DRAIN_WINDOW_MS);
+    const signal = child.signalCode == null ? null : bareSignalName(child.signalCode);
+    const now = isoNow();
+    this.terminal = true;
+    this.state = {
+      ...this.state,
+      job: { ...this.state.job, status: signal ? "killed" : "exited" },
+      result: {
+        exit_code: signal ? null : (child.exitCode ?? null),
+        signal,
+        duration_ms: durationMs,
+        ...(timers.timedOut() ? { timed_out: true } : {}),
+      },
+      pid,
+      finished_at: now,
+      updated_at: now,
+    };
+    writeState(this.paths, this.state);
+    await drained;
+    capture.close();
+    await timers.settled();
+  }
+
+  /** Applies a `kill` that arrived before the child's process group existed (D11). */
+  private claimKillRequest(pgid: number): void {
+    const claimed = `${this.paths.killRequest}.${process.pid}`;
+    try {
+      renameSync(this.paths.killRequest, claimed);
+    } catch {
+      return; // No request, or `kill` claimed it itself after seeing the pgid.
+    }
+    try {
+      const signal = readFileSync(claimed, "utf8").trim() || "TERM";
+      signalGroup(pgid, signal);
+      this.diag(`applied early kill request: ${signal}`);
+    } finally {
+      try {
+        unlinkSync(claimed);
+      } catch {}
+    }
+  }
+
+  /** Follows both logs into full.log, woken by inotify/FSEvents with a slow poll as a fallback. */
+  private startCapture() {
+    const fullPath = this.fullLogPath ?? this.paths.full;
+    if (this.fullLogPath) mkdirSync(dirname(this.fullLogPath), { recursive: true });
+    const fullFd = openSync(fullPath, "a");
+    const caps = [
+      new LineCapture(this.paths.stdout, "stdout", fullFd),
+      new LineCapture(this.paths.stderr, "stderr", fullFd),
+    ];
+    let scheduled = false;
+    let closed = false;
+    const pumpAll = (): number => caps.reduce((n, c) => n + c.pump(), 0);
+    const tick = () => {
+      scheduled = false;
+      if (closed) return;
+      // A big burst is read in slices so the exit and timers are never starved.
+      if (pumpAll() > 0) schedule();
+    };
+    const schedule = () => {
+      if (!scheduled && !closed) {
+        scheduled = true;
+        setImmediate(tick);
+      }
+    };
+    const watchers: FSWatcher[] = [];
+    for (const p of [this.paths.stdout, this.paths.stderr]) {
+      try {
+        watchers.push(watch(p, { persistent: false }, schedule));
+      } catch {
+        // No watcher available (inotify limits): the poll below still drives the capture.
+      }
+    }
+    const poll = setInterval(schedule, watchers.length === 2 ? 500 : 50);
+    poll.unref();
+    return {
+      /** Reads to the end; resolves true when done within `windowMs`, false when it gave up waiting. */
+      drain: (windowMs: number): Promise<boolean> => {
+        const deadline = monoMs() + windowMs;
+        return new Promise((resolve) => {
+          const step = () => {
+            if (closed) return resolve(true);
+            if (pumpAll() === 0) return resolve(true);
+            if (monoMs() > deadline) {
+              // Keep catching up after the state is published; close() waits for it.
+              resolve(false);
+              return;
+            }
+            setImmediate(step);
+          };
+          step();
+        });
+      },
+      close: () => {
+        closed = true;
+        clearInterval(poll);
+        for (const w of watchers) w.close();
+        for (const c of caps) c.finish();
+        closeSync(fullFd);
+      },
+    };
+  }
+
+  /** The timeout (D12) and the progress refresher (§4.9), both through the single state writer. */
+  private startTimers(pgid: number) {
+    const { timeout_ms: timeoutMs, kill_after_ms: killAfterMs, progress_every_ms: progressMs } = this.meta;
+    let timedOut = false;
+    let escalation: Promise<void> = Promise.resolve();
+    let progress: ReturnType<typeof setInterval> | undefined;
+    let timeoutTimer: ReturnType<typeof setTimeout> | undefined;
+    if (timeoutMs > 0) {
+      timeoutTimer = setTimeout(() => {
+        timedOut = true;
+        this.diag(`timeout after ${timeoutMs} ms: TERM to group ${pgid}`);
+        signalGroup(pgid, "TERM");
+        escalation = new Promise((resolve) => {
+          const escalate = () => {
+            // KILL only what is still alive: a job that ended on TERM is left alone.
+            if (groupAlive(pgid)) {
+              this.diag(`group ${pgid} still alive after ${killAfterMs} ms: KILL`);
+              signalGroup(pgid, "KILL");
+            }
+            resolve();
+          };
+          if (killAfterMs === 0) escalate();
+          else setTimeout(escalate, killAfterMs);
+        });
+      }, timeoutMs);
+    }
+    if (progressMs > 0) {
+      progress = setInterval(
+        () => {
+          if (!this.terminal) this.write({});
+        },
+        Math.max(1, progressMs),
+      );
+    }
+    return {
+      timedOut: () => timedOut,
+      stopProgress: () => {
+        if (progress) clearInterval(progress);
+        if (timeoutTimer) clearTimeout(timeoutTimer);
+      },
+      /** Waits for a pending KILL escalation, so descendants ignoring TERM do not outlive the timeout. */
+      settled: () => escalation,
+    };
+  }
+}
