@@ -56,7 +56,9 @@ if (import.meta.main) {
       console.error(`built dist/${name}`);
     }
   } else {
-    await build(join(root, "dist", "agent-exec"));
-    console.error("built dist/agent-exec");
+    const at = process.argv.indexOf("--outfile");
+    const out = at > 0 ? (process.argv[at + 1] as string) : join(root, "dist", "agent-exec");
+    await build(out);
+    console.error(`built ${out}`);
   }
 }
