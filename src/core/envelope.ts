@@ -1,0 +1,137 @@
+// zod schemas of every response document: the contract of stdout, checked by the tests and
+// turned into JSON Schema by `schema` (D18). Loaded only by the commands that need it.
+import { z } from "zod";
+import { Timestamp } from "../store/job-schema.ts";
+
+const Int = z.number().int();
+const UInt = Int.min(0);
+const State = z.enum(["created", "running", "exited", "killed", "failed"]);
+
+const envelope = <T extends string>(type: T) => ({
+  schema_version: z.literal("0.1"),
+  ok: z.literal(true),
+  type: z.literal(type),
+});
+
+/** The D26 fields a job-describing response may carry. */
+const outcome = {
+  exit_code: Int.optional(),
+  timed_out: z.literal(true).optional(),
+  reason: z.string().optional(),
+};
+
+export const SnapshotSchema = z.strictObject({
+  stdout_tail: z.string(),
+  stderr_tail: z.string(),
+  truncated: z.boolean(),
+  encoding: z.literal("utf-8-lossy"),
+  stdout_observed_bytes: UInt,
+  stderr_observed_bytes: UInt,
+  stdout_included_bytes: UInt,
+  stderr_included_bytes: UInt,
+});
+
+const runShape = {
+  job_id: z.string(),
+  state: State,
+  tags: z.array(z.string()),
+  env_vars: z.array(z.string()).optional(),
+  snapshot: SnapshotSchema.optional(),
+  stdout_log_path: z.string(),
+  stderr_log_path: z.string(),
+  waited_ms: UInt,
+  elapsed_ms: UInt,
+  finished_at: Timestamp.optional(),
+  final_snapshot: SnapshotSchema.optional(),
+  ...outcome,
+};
+
+export const RunResponse = z.strictObject({ ...envelope("run"), ...runShape });
+export const StartResponse = z.strictObject({ ...envelope("start"), ...runShape });
+
+export const StatusResponse = z.strictObject({
+  ...envelope("status"),
+  job_id: z.string(),
+  state: State,
+  created_at: Timestamp,
+  started_at: Timestamp.optional(),
+  finished_at: Timestamp.optional(),
+  supervisor_alive: z.literal(false).optional(),
+  ...outcome,
+});
+
+export const TailResponse = z.strictObject({
+  ...envelope("tail"),
+  job_id: z.string(),
+  ...SnapshotSchema.shape,
+  stdout_log_path: z.string(),
+  stderr_log_path: z.string(),
+});
+
+export const WaitResponse = z.strictObject({
+  ...envelope("wait"),
+  job_id: z.string(),
+  state: State,
+  deadline_reached: z.literal(true).optional(),
+  supervisor_alive: z.literal(false).optional(),
+  ...outcome,
+});
+
+export const KillResponse = z.strictObject({
+  ...envelope("kill"),
+  job_id: z.string(),
+  signal: z.string(),
+  state: State,
+  exit_code: Int.optional(),
+});
+
+export const JobSummarySchema = z.strictObject({
+  job_id: z.string(),
+  state: z.enum(["created", "running", "exited", "killed", "failed", "unknown"]),
+  created_at: Timestamp,
+  started_at: Timestamp.optional(),
+  finished_at: Timestamp.optional(),
+  updated_at: Timestamp.optional(),
+  tags: z.array(z.string()),
+  ...outcome,
+});
+
+export const ListResponse = z.strictObject({
+  ...envelope("list"),
+  root: z.string(),
+  jobs: z.array(JobSummarySchema),
+  truncated: z.boolean(),
+  skipped: UInt,
+});
+
+export const ErrorResponse = z.strictObject({
+  schema_version: z.literal("0.1"),
+  ok: z.literal(false),
+  type: z.literal("error"),
+  error: z.strictObject({
+    code: z.enum([
+      "usage_error",
+      "invalid_input",
+      "job_not_found",
+      "ambiguous_job_id",
+      "invalid_state",
+      "invalid_tag",
+      "invalid_request",
+      "internal_error",
+    ]),
+    message: z.string(),
+    retryable: z.boolean(),
+  }),
+});
+
+/** Every response type by its `type` value. */
+export const RESPONSES = {
+  run: RunResponse,
+  start: StartResponse,
+  status: StatusResponse,
+  tail: TailResponse,
+  wait: WaitResponse,
+  kill: KillResponse,
+  list: ListResponse,
+  error: ErrorResponse,
+} as const;
