@@ -27,6 +27,9 @@ export async function build(outfile: string, target?: string): Promise<void> {
     format: "esm",
     minify: true,
     bytecode: true,
+    // Each lazily imported module (yaml, ulid, cac, the run/list/kill handlers) becomes its own
+    // chunk inside the executable, so a `status` call never loads their bytecode (P1).
+    splitting: true,
     define: {
       AGENT_EXEC_VERSION: JSON.stringify(pkg.version),
       AGENT_EXEC_COMMIT: JSON.stringify(process.env.AGENT_EXEC_COMMIT ?? gitCommit()),

@@ -1,5 +1,6 @@
 // Entry point: parses argv, runs one command, prints one document, and sets the exit code.
 
+import { DISPATCH } from "./cli/dispatch.ts";
 import { checkShape, type ParsedArgs, parseArgv } from "./cli/parse.ts";
 import type { Interrupt } from "./commands/context.ts";
 import { AgentExecError, ERROR_TABLE, toAgentExecError } from "./core/errors.ts";
@@ -54,7 +55,6 @@ async function main(argv: string[]): Promise<number> {
     checkShape(args);
     const cmd = args.command;
     if (!cmd) return 2;
-    const { DISPATCH } = await import("./cli/dispatch.ts");
     const handler = DISPATCH[cmd.name];
     if (!handler) throw new AgentExecError("usage_error", `unknown command '${cmd.name}'`);
     const waits = cmd.name === "run" || cmd.name === "wait" || cmd.name === "start";

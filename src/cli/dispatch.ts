@@ -1,6 +1,8 @@
 // Turns parsed argv into each command's typed input and calls its handler.
 
 import type { Ctx, Outcome } from "../commands/context.ts";
+import { statusCommand } from "../commands/status.ts";
+import { tailCommand } from "../commands/tail.ts";
 import { AgentExecError, usageError } from "../core/errors.ts";
 import { normalizeSignal } from "../process/signal.ts";
 import { isValidTagPattern } from "../store/tags.ts";
@@ -10,7 +12,10 @@ type Dispatch = (args: ParsedArgs, ctx: Ctx) => Promise<Outcome>;
 
 const jobId = (args: ParsedArgs): string => args.positionals[0] as string;
 
-/** One entry per subcommand; handlers are imported on use so a call loads only what it needs. */
+/**
+ * One entry per subcommand. status and tail, the calls agents make in loops, are linked in;
+ * the others are imported on use, so a call loads only what it needs.
+ */
 export const DISPATCH: Record<string, Dispatch> = {
   async run(args, ctx) {
     const { runCommand } = await import("../commands/run.ts");
@@ -39,11 +44,9 @@ export const DISPATCH: Record<string, Dispatch> = {
     );
   },
   async status(args, ctx) {
-    const { statusCommand } = await import("../commands/status.ts");
     return statusCommand({ jobId: jobId(args) }, ctx);
   },
   async tail(args, ctx) {
-    const { tailCommand } = await import("../commands/tail.ts");
     return tailCommand(
       {
         jobId: jobId(args),
