@@ -59,6 +59,14 @@ export class LineCapture {
   }
 
   private consume(data: Buffer): void {
+    const last = data.lastIndexOf(NL);
+    // Fast path, the common case: no partial line pending, no listener, valid UTF-8. The lines
+    // are copied straight from the read buffer with one native UTF-8 check for the whole chunk.
+    if (last >= 0 && !this.carry && !this.listener && isUtf8(data.subarray(0, last))) {
+      this.emitRegion(data.subarray(0, last + 1));
+      if (last + 1 < data.length) this.keep(data.subarray(last + 1));
+      return;
+    }
     const lines: Buffer[] = [];
     let start = 0;
     let nl = data.indexOf(NL, start);
@@ -72,21 +80,44 @@ export class LineCapture {
       start = nl + 1;
       nl = data.indexOf(NL, start);
     }
-    if (start < data.length) {
-      // The chunk buffer is reused, so the partial line must be copied out.
-      const rest = Buffer.from(data.subarray(start));
-      this.carry = this.carry ? Buffer.concat([this.carry, rest]) : rest;
-      while (this.carry.length >= MAX_LINE) {
-        lines.push(this.carry.subarray(0, MAX_LINE));
-        this.carry = Buffer.from(this.carry.subarray(MAX_LINE));
-      }
-    }
     if (lines.length > 0) this.emit(lines);
+    if (start < data.length) this.keep(data.subarray(start));
+  }
+
+  /** Keeps a partial line for the next read (copied: the read buffer is reused). */
+  private keep(rest: Buffer): void {
+    this.carry = this.carry ? Buffer.concat([this.carry, rest]) : Buffer.from(rest);
+    const cut: Buffer[] = [];
+    while (this.carry.length >= MAX_LINE) {
+      cut.push(this.carry.subarray(0, MAX_LINE));
+      this.carry = Buffer.from(this.carry.subarray(MAX_LINE));
+    }
+    if (cut.length > 0) this.emit(cut);
+  }
+
+  /** Writes a region of complete, valid lines (each ending in `\n`) with one prefix per line. */
+  private emitRegion(region: Buffer): void {
+    const prefix = this.prefix();
+    let count = 0;
+    for (let i = region.indexOf(NL); i >= 0; i = region.indexOf(NL, i + 1)) count++;
+    const out = Buffer.allocUnsafe(region.length + count * prefix.length);
+    let off = 0;
+    let start = 0;
+    for (let nl = region.indexOf(NL); nl >= 0; nl = region.indexOf(NL, start)) {
+      off += prefix.copy(out, off);
+      off += region.copy(out, off, start, nl + 1);
+      start = nl + 1;
+    }
+    writeAll(this.outFd, out);
+  }
+
+  private prefix(): Buffer {
+    return Buffer.concat([Buffer.from(new Date().toISOString()), this.tag]);
   }
 
   /** Writes `<ts> [STREAM] <text>\n` for each line in one write; invalid UTF-8 becomes U+FFFD. */
   private emit(lines: Buffer[]): void {
-    const prefix = Buffer.concat([Buffer.from(new Date().toISOString()), this.tag]);
+    const prefix = this.prefix();
     const texts = lines.map((l) => (isUtf8(l) ? l : Buffer.from(decoder.decode(l))));
     let size = 0;
     for (const t of texts) size += prefix.length + t.length + 1;

@@ -11,6 +11,7 @@ import {
   unlinkSync,
   watch,
 } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { dirname } from "node:path";
 import { isoNow, monoMs } from "../core/time.ts";
 import { bareSignalName, groupAlive, signalGroup } from "../process/signal.ts";
@@ -21,8 +22,14 @@ import { LineCapture } from "./capture.ts";
 import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
 import { RUNTIME_ENV_VAR } from "./env-var.ts";
 
-/** How long the terminal state may wait for full.log to catch up with the job's output (D9). */
-const DRAIN_WINDOW_MS = 2000;
+/**
+ * How long the terminal state may wait for full.log to catch up (D9). stdout.log and stderr.log
+ * are complete the moment the job exits (it writes them itself), so `tail` after `wait` never
+ * misses a byte; full.log is derived from them and, after a burst of output, may finish a little
+ * after the end is published. A short window keeps small jobs fully consistent without making a
+ * 1 GiB job's caller wait for the derived log.
+ */
+const DRAIN_WINDOW_MS = 250;
 
 /** Entry of the hidden `_supervise <root> <id> [--log PATH]` mode. Returns the process exit code. */
 export async function supervise(argv: string[]): Promise<number> {
@@ -147,6 +154,11 @@ class Supervisor {
     const pid = child.pid;
     this.write({ job: { ...this.state.job, status: "running", started_at: isoNow() }, pid, pgid: pid });
     this.claimKillRequest(pid);
+    // The job inherited our priority at spawn; from here on we step aside, so following its
+    // logs never competes with the job itself for the CPU (P8).
+    try {
+      setPriority(process.pid, Math.min(19, getPriority(process.pid) + 10));
+    } catch {}
 
     const capture = this.startCapture();
     const timers = this.startTimers(pid);
