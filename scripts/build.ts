@@ -15,8 +15,8 @@ export const TARGETS: Record<string, string> = {
 const root = join(import.meta.dir, "..");
 const pkg = (await Bun.file(join(root, "package.json")).json()) as { version: string };
 
-function gitCommit(): string {
-  const r = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: root, encoding: "utf8" });
+function git(...args: string[]): string {
+  const r = spawnSync("git", args, { cwd: root, encoding: "utf8" });
   return r.status === 0 ? r.stdout.trim() : "";
 }
 
@@ -32,7 +32,9 @@ export async function build(outfile: string, target?: string): Promise<void> {
     splitting: true,
     define: {
       AGENT_EXEC_VERSION: JSON.stringify(pkg.version),
-      AGENT_EXEC_COMMIT: JSON.stringify(process.env.AGENT_EXEC_COMMIT ?? gitCommit()),
+      AGENT_EXEC_COMMIT: JSON.stringify(process.env.AGENT_EXEC_COMMIT ?? git("rev-parse", "--short=12", "HEAD")),
+      // The schema is generated from the code, so it is as new as the commit it was built from.
+      AGENT_EXEC_SCHEMA_DATE: JSON.stringify(new Date(git("log", "-1", "--format=%cI") || Date.now()).toISOString()),
     },
     compile: {
       outfile,

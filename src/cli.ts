@@ -37,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     const { supervise } = await import("./supervisor/supervise.ts");
     return supervise(argv.slice(1));
   }
+  if (argv[0] === "_complete") return completeIds(argv.slice(1));
   let args: ParsedArgs | undefined;
   let yaml = argv.includes("--yaml");
   try {
@@ -61,8 +62,8 @@ async function main(argv: string[]): Promise<number> {
     const interrupt = waits ? interruptible() : { fired: false, promise: new Promise<void>(() => {}) };
     const cwd = process.cwd();
     const ctx = { root: resolveRoot(args.root, process.env, cwd), env: process.env, cwd, interrupt };
-    const { payload, exitCode } = await handler(args, ctx);
-    writeStdout(await render(successEnvelope(payload), yaml));
+    const { payload, exitCode, text } = await handler(args, ctx);
+    writeStdout(text ?? (await render(successEnvelope(payload), yaml)));
     return exitCode ?? 0;
   } catch (caught) {
     const err = toAgentExecError(caught);
@@ -77,6 +78,21 @@ async function main(argv: string[]): Promise<number> {
     writeStdout(await render(errorEnvelope(err), yaml));
     return ERROR_TABLE[err.code].exit;
   }
+}
+
+/** Hidden `_complete <command> [--root R]`: job ids for shell completion, one per line, never an error. */
+async function completeIds(argv: string[]): Promise<number> {
+  try {
+    const at = argv.indexOf("--root");
+    const cwd = process.cwd();
+    const root = resolveRoot(at >= 0 ? argv[at + 1] : undefined, process.env, cwd);
+    const { completeIds } = await import("./commands/completions.ts");
+    const never = { fired: false, promise: new Promise<void>(() => {}) };
+    writeStdout(await completeIds(argv[0] ?? "", { root, env: process.env, cwd, interrupt: never }));
+  } catch {
+    // Completion must never print an error into the user's command line.
+  }
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,6 +1,7 @@
 // Turns parsed argv into each command's typed input and calls its handler.
 
 import type { Ctx, Outcome } from "../commands/context.ts";
+import type { DefinitionInput } from "../commands/define.ts";
 import { statusCommand } from "../commands/status.ts";
 import { tailCommand } from "../commands/tail.ts";
 import { AgentExecError, usageError } from "../core/errors.ts";
@@ -12,6 +13,24 @@ type Dispatch = (args: ParsedArgs, ctx: Ctx) => Promise<Outcome>;
 
 const jobId = (args: ParsedArgs): string => args.positionals[0] as string;
 
+/** The definition flags shared by run and create. */
+function definition(args: ParsedArgs): DefinitionInput {
+  return {
+    command: args.trailing,
+    cwd: flagValue(args, "cwd"),
+    env: flagValues(args, "env"),
+    envFiles: flagValues(args, "env-file"),
+    inheritEnv: !flagSet(args, "no-inherit-env"),
+    mask: flagValues(args, "mask"),
+    tags: flagValues(args, "tag"),
+    timeoutMs: uintFlag(args, "timeout", 0),
+    killAfterMs: uintFlag(args, "kill-after", 0),
+    progressEveryMs: uintFlag(args, "progress-every", 0),
+    shellWrapper: flagValue(args, "shell-wrapper"),
+    config: flagValue(args, "config"),
+  };
+}
+
 /**
  * One entry per subcommand. status and tail, the calls agents make in loops, are linked in;
  * the others are imported on use, so a call loads only what it needs.
@@ -21,18 +40,7 @@ export const DISPATCH: Record<string, Dispatch> = {
     const { runCommand } = await import("../commands/run.ts");
     return runCommand(
       {
-        command: args.trailing,
-        cwd: flagValue(args, "cwd"),
-        env: flagValues(args, "env"),
-        envFiles: flagValues(args, "env-file"),
-        inheritEnv: !flagSet(args, "no-inherit-env"),
-        mask: flagValues(args, "mask"),
-        tags: flagValues(args, "tag"),
-        timeoutMs: uintFlag(args, "timeout", 0),
-        killAfterMs: uintFlag(args, "kill-after", 0),
-        progressEveryMs: uintFlag(args, "progress-every", 0),
-        shellWrapper: flagValue(args, "shell-wrapper"),
-        config: flagValue(args, "config"),
+        ...definition(args),
         snapshotAfterMs: uintFlag(args, "snapshot-after", 10_000),
         tailLines: uintFlag(args, "tail-lines", 50),
         maxBytes: uintFlag(args, "max-bytes", 65_536),
@@ -42,6 +50,51 @@ export const DISPATCH: Record<string, Dispatch> = {
       },
       ctx,
     );
+  },
+  async create(args, ctx) {
+    const { createCommand } = await import("../commands/create.ts");
+    return createCommand(definition(args), ctx);
+  },
+  async start(args, ctx) {
+    const { startCommand } = await import("../commands/start.ts");
+    return startCommand(
+      {
+        jobId: jobId(args),
+        snapshotAfterMs: uintFlag(args, "snapshot-after", 10_000),
+        tailLines: uintFlag(args, "tail-lines", 50),
+        maxBytes: uintFlag(args, "max-bytes", 65_536),
+        wait: flagSet(args, "wait"),
+        waitPollMs: uintFlag(args, "wait-poll-ms", 200),
+      },
+      ctx,
+    );
+  },
+  async "tag set"(args, ctx) {
+    const tags = flagValues(args, "tag");
+    const { checkTags } = await import("../commands/define.ts");
+    checkTags(tags);
+    const { tagSetCommand } = await import("../commands/tag.ts");
+    return tagSetCommand({ jobId: jobId(args), tags }, ctx);
+  },
+  async delete(args, ctx) {
+    const all = flagSet(args, "all");
+    const id = args.positionals[0];
+    if (all && id !== undefined) throw usageError("'delete --all' cannot be used with a JOB_ID");
+    if (!all && id === undefined) throw usageError("'delete' needs a JOB_ID or --all");
+    const { deleteCommand } = await import("../commands/delete.ts");
+    return deleteCommand({ jobId: id, all, dryRun: flagSet(args, "dry-run") }, ctx);
+  },
+  async gc(args, ctx) {
+    const { gcCommand } = await import("../commands/gc.ts");
+    return gcCommand({ olderThan: flagValue(args, "older-than"), dryRun: flagSet(args, "dry-run") }, ctx);
+  },
+  async schema() {
+    const { schemaCommand } = await import("../commands/schema.ts");
+    return schemaCommand();
+  },
+  async completions(args) {
+    const { completionScript } = await import("../commands/completions.ts");
+    return { payload: { type: "completions" }, text: completionScript(args.positionals[0] as string) };
   },
   async status(args, ctx) {
     return statusCommand({ jobId: jobId(args) }, ctx);

@@ -4,7 +4,7 @@
 // the job's command (`run echo --wait` passes --wait to echo), numbers must stay exact strings
 // (mri would turn `1e3` into 1000 and read `-5` as a flag), and conflicting flags must be caught.
 import { usageError } from "../core/errors.ts";
-import { type CommandSpec, type FlagSpec, findCommand, GLOBAL_FLAGS } from "./spec.ts";
+import { COMMAND_GROUPS, type CommandSpec, type FlagSpec, findCommand, GLOBAL_FLAGS } from "./spec.ts";
 
 /** What the command line asked for. Flag values are kept as the exact strings given. */
 export interface ParsedArgs {
@@ -82,13 +82,16 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
         out.help = true;
         continue;
       }
-      const cmd = findCommand(tok);
-      if (!cmd) throw usageError(`unknown command '${tok}' (see 'agent-exec --help')`);
+      const grouped = COMMAND_GROUPS.has(tok) ? `${tok} ${argv[i + 1] ?? ""}` : tok;
+      const cmd = findCommand(grouped);
+      if (!cmd) throw usageError(`unknown command '${grouped.trim()}' (see 'agent-exec --help')`);
+      if (grouped !== tok) i++;
       out.command = cmd;
       continue;
     }
     if (helpTopic && !out.command) {
-      out.command = findCommand(tok);
+      out.command = findCommand(COMMAND_GROUPS.has(tok) ? `${tok} ${argv[i + 1] ?? ""}` : tok);
+      if (out.command && COMMAND_GROUPS.has(tok)) i++;
       continue;
     }
     if (out.command?.trailing) {
@@ -122,8 +125,9 @@ export function checkShape(args: ParsedArgs): void {
   if (args.positionals.length < cmd.positionals) {
     throw usageError(`'${cmd.name}' needs ${cmd.args} (see 'agent-exec ${cmd.name} --help')`);
   }
-  if (args.positionals.length > cmd.positionals) {
-    throw usageError(`unexpected argument '${args.positionals[cmd.positionals]}' for '${cmd.name}'`);
+  if (args.positionals.length > cmd.positionals + (cmd.optionalPositionals ?? 0)) {
+    const extra = args.positionals[cmd.positionals + (cmd.optionalPositionals ?? 0)];
+    throw usageError(`unexpected argument '${extra}' for '${cmd.name}'`);
   }
 }
 

@@ -16,6 +16,8 @@ export interface CommandSpec {
   desc: string;
   flags: FlagSpec[];
   positionals: number;
+  /** Positionals that may follow the required ones. */
+  optionalPositionals?: number;
   trailing?: boolean;
   conflicts?: [string, string][];
 }
@@ -118,6 +120,58 @@ export const COMMANDS: CommandSpec[] = [
     conflicts: [["all", "cwd"]],
   },
 ];
+
+COMMANDS.push(
+  {
+    name: "create",
+    args: "[...command]",
+    desc: "Define a job without starting it",
+    flags: RUN_DEFINITION,
+    positionals: 0,
+    trailing: true,
+    conflicts: [["inherit-env", "no-inherit-env"]],
+  },
+  { name: "start", args: "<job_id>", desc: "Start a created job", flags: OBSERVE, positionals: 1 },
+  {
+    name: "tag set",
+    args: "<job_id>",
+    desc: "Replace a job's tags (no --tag clears them)",
+    flags: [{ name: "tag", value: "tag", multi: true, desc: "A tag, e.g. ci or project.build (repeatable)" }],
+    positionals: 1,
+  },
+  {
+    name: "delete",
+    args: "[job_id]",
+    desc: "Delete a finished job, or with --all every finished job of this directory",
+    flags: [
+      { name: "all", desc: "Every finished job whose cwd is the current directory" },
+      { name: "dry-run", desc: "Report what would be deleted, delete nothing" },
+    ],
+    positionals: 0,
+    optionalPositionals: 1,
+  },
+  {
+    name: "gc",
+    args: "",
+    desc: "Delete finished jobs older than a duration",
+    flags: [
+      { name: "older-than", value: "duration", desc: "30d, 24h, 60m, 3600s or seconds", default: "30d" },
+      { name: "dry-run", desc: "Report what would be deleted, delete nothing" },
+    ],
+    positionals: 0,
+  },
+  { name: "schema", args: "", desc: "Print the JSON Schema of every response and event", flags: [], positionals: 0 },
+  {
+    name: "completions",
+    args: "<shell>",
+    desc: "Print a completion script for bash, zsh or fish",
+    flags: [],
+    positionals: 1,
+  },
+);
+
+/** Words that only open a two-word command (`tag set`). */
+export const COMMAND_GROUPS: ReadonlySet<string> = new Set(["tag"]);
 
 /** The spec of a subcommand, if it exists. */
 export function findCommand(name: string): CommandSpec | undefined {

@@ -23,6 +23,8 @@ export const NEVER: Interrupt = { fired: false, promise: new Promise<void>(() =>
 export interface Outcome {
   payload: Payload;
   exitCode?: number;
+  /** Plain text printed instead of the envelope (only `completions` does this, §1.7). */
+  text?: string;
 }
 
 /** Copies `value` into `obj[key]` only when it is defined, keeping the contract's field order. */

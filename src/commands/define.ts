@@ -5,9 +5,10 @@ import { resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
 import { isoNow } from "../core/time.ts";
-import { writeMeta } from "../store/job-store.ts";
+import { writeMeta, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
-import type { MetaRecord } from "../store/records.ts";
+import type { MetaRecord, StateRecord } from "../store/records.ts";
+import { writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
 import { maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
 import type { Ctx } from "./context.ts";
@@ -34,6 +35,8 @@ export interface Definition {
   cwd: string;
   wrapper: string[];
   tags: string[];
+  /** The env files as absolute paths (resolved against the caller's cwd), so `start` can run anywhere. */
+  envFiles: string[];
 }
 
 /** Throws the usage error for the first invalid tag. */
@@ -76,9 +79,10 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
       "invalid_input",
       `--cwd is not an existing directory: ${JSON.stringify(input.cwd ?? cwd)}`,
     );
-  for (const f of input.envFiles) {
+  const envFiles = input.envFiles.map((f) => resolve(ctx.cwd, f));
+  for (const f of envFiles) {
     try {
-      readFileSync(resolve(ctx.cwd, f));
+      readFileSync(f);
     } catch (err) {
       throw new AgentExecError(
         "invalid_input",
@@ -86,7 +90,7 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
       );
     }
   }
-  return { input, cwd, wrapper, tags: dedupe(input.tags) };
+  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles };
 }
 
 /** A new ULID. The ulid package is loaded only by the commands that create jobs (it costs ~4 ms). */
@@ -96,7 +100,7 @@ async function newId(): Promise<string> {
 }
 
 /** The meta.json record of a definition (§2.4, in its field order), with masked env values. */
-export function buildMeta(def: Definition, id: string, root: string, runtimeEnv: boolean): MetaRecord {
+export function buildMeta(def: Definition, id: string, root: string): MetaRecord {
   const { input } = def;
   const meta: Record<string, unknown> = {
     job: { id },
@@ -107,12 +111,11 @@ export function buildMeta(def: Definition, id: string, root: string, runtimeEnv:
     env_keys: input.env.map((e) => splitEnvItem(e)[0]),
   };
   if (input.env.length > 0) meta.env_vars = maskEnvItems(input.env, input.mask);
-  if (runtimeEnv && input.env.length > 0) meta.env_vars_runtime = input.env;
   if (input.mask.length > 0) meta.mask = input.mask;
   meta.cwd = def.cwd;
   meta.tags = def.tags;
   meta.inherit_env = input.inheritEnv;
-  if (input.envFiles.length > 0) meta.env_files = input.envFiles;
+  if (def.envFiles.length > 0) meta.env_files = def.envFiles;
   meta.timeout_ms = input.timeoutMs;
   meta.kill_after_ms = input.killAfterMs;
   meta.progress_every_ms = input.progressEveryMs;
@@ -120,13 +123,26 @@ export function buildMeta(def: Definition, id: string, root: string, runtimeEnv:
   return meta as unknown as MetaRecord;
 }
 
+/** The initial state.json of a new job: `created`, or `running` for a job about to launch. */
+function initialState(id: string, status: "created" | "running"): StateRecord {
+  const now = isoNow();
+  return {
+    job: status === "running" ? { id, status, started_at: now } : { id, status },
+    result: { exit_code: null, signal: null, duration_ms: null },
+    updated_at: now,
+  };
+}
+
 /**
- * Creates `<root>/<ULID>/` with meta.json and empty logs. On any failure the directory is
- * removed again, so a failed call never leaves a half-created job.
+ * Creates `<root>/<ULID>/`: state.json first, so a directory that has a meta.json always has a
+ * state (a concurrent `delete --all` or `gc` can never take a job being born for an unknown one),
+ * then meta.json, the 0600 secrets file of a created job, and the empty logs. On any failure the
+ * directory is removed again, so a failed call never leaves a half-created job.
  */
 export async function writeNewJob(
   def: Definition,
   ctx: Ctx,
+  status: "created" | "running",
 ): Promise<{ id: string; paths: JobPaths; meta: MetaRecord }> {
   try {
     mkdirSync(ctx.root, { recursive: true });
@@ -143,9 +159,11 @@ export async function writeNewJob(
       throw new AgentExecError("internal_error", `cannot create job directory ${paths.dir}: ${(err as Error).message}`);
     }
     try {
-      const meta = buildMeta(def, id, ctx.root, false);
-      writeMeta(paths, meta);
+      writeState(paths, initialState(id, status));
       for (const p of [paths.stdout, paths.stderr, paths.full]) closeSync(openSync(p, "a"));
+      if (status === "created" && def.input.env.length > 0) writeSecrets(paths, def.input.env);
+      const meta = buildMeta(def, id, ctx.root);
+      writeMeta(paths, meta);
       return { id, paths, meta };
     } catch (err) {
       rmSync(paths.dir, { recursive: true, force: true });

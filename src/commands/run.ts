@@ -34,7 +34,7 @@ export interface RunInput extends DefinitionInput, ObserveInput {
 export async function runCommand(input: RunInput, ctx: Ctx): Promise<Outcome> {
   const began = monoMs();
   const def = validateDefinition(input, ctx);
-  const job = await writeNewJob(def, ctx);
+  const job = await writeNewJob(def, ctx, "running");
   const logPath = input.logPath === undefined ? undefined : resolve(ctx.cwd, input.logPath);
   launchSupervisor(ctx.root, job.id, job.paths, input.env, ctx.env, logPath);
   const envVars = input.env.length > 0 ? maskEnvItems(input.env, input.mask) : undefined;

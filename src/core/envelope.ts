@@ -124,6 +124,95 @@ export const ErrorResponse = z.strictObject({
   }),
 });
 
+export const CreateResponse = z.strictObject({
+  ...envelope("create"),
+  job_id: z.string(),
+  state: z.literal("created"),
+  stdout_log_path: z.string(),
+  stderr_log_path: z.string(),
+});
+
+export const TagSetResponse = z.strictObject({ ...envelope("tag_set"), job_id: z.string(), tags: z.array(z.string()) });
+
+const removal = {
+  job_id: z.string(),
+  state: z.string(),
+  action: z.enum(["deleted", "would_delete", "skipped"]),
+  reason: z.string(),
+};
+
+export const DeleteResponse = z.strictObject({
+  ...envelope("delete"),
+  root: z.string(),
+  dry_run: z.boolean(),
+  deleted: UInt,
+  skipped: UInt,
+  jobs: z.array(z.strictObject(removal)),
+});
+
+export const GcResponse = z.strictObject({
+  ...envelope("gc"),
+  root: z.string(),
+  dry_run: z.boolean(),
+  older_than: z.string(),
+  older_than_source: z.enum(["flag", "default"]),
+  deleted: UInt,
+  skipped: UInt,
+  freed_bytes: UInt,
+  jobs: z.array(z.strictObject({ ...removal, bytes: UInt })),
+});
+
+export const SchemaResponse = z.strictObject({
+  ...envelope("schema"),
+  schema_format: z.literal("json-schema-draft-07"),
+  schema: z.record(z.string(), z.unknown()),
+  generated_at: z.string(),
+});
+
+export const HealthResponse = z.strictObject({ ...envelope("health") });
+
+export const DeliveryResult = z.strictObject({
+  sink_type: z.enum(["command", "file"]),
+  target: z.string(),
+  success: z.boolean(),
+  error: z.string().optional(),
+  attempted_at: Timestamp,
+});
+
+/** `job.finished` (§6.2, D26), as sent to sinks; completion_event.json adds delivery_results. */
+export const JobFinishedEvent = z.strictObject({
+  schema_version: z.literal("0.1"),
+  event_type: z.literal("job.finished"),
+  job_id: z.string(),
+  state: z.enum(["exited", "killed", "failed"]),
+  command: z.array(z.string()),
+  cwd: z.string().optional(),
+  started_at: Timestamp.optional(),
+  finished_at: Timestamp.optional(),
+  duration_ms: UInt.optional(),
+  exit_code: Int.optional(),
+  signal: z.string().optional(),
+  timed_out: z.literal(true).optional(),
+  reason: z.string().optional(),
+  stdout_log_path: z.string(),
+  stderr_log_path: z.string(),
+  delivery_results: z.array(DeliveryResult).optional(),
+});
+
+/** `job.output.matched` (§6.5); notification_events.ndjson records add delivery_results. */
+export const OutputMatchedEvent = z.strictObject({
+  schema_version: z.literal("0.1"),
+  event_type: z.literal("job.output.matched"),
+  job_id: z.string(),
+  pattern: z.string(),
+  match_type: z.enum(["contains", "regex"]),
+  stream: z.enum(["stdout", "stderr"]),
+  line: z.string(),
+  stdout_log_path: z.string(),
+  stderr_log_path: z.string(),
+  delivery_results: z.array(DeliveryResult).optional(),
+});
+
 /** Every response type by its `type` value. */
 export const RESPONSES = {
   run: RunResponse,
@@ -133,5 +222,14 @@ export const RESPONSES = {
   wait: WaitResponse,
   kill: KillResponse,
   list: ListResponse,
+  create: CreateResponse,
+  tag_set: TagSetResponse,
+  delete: DeleteResponse,
+  gc: GcResponse,
+  schema: SchemaResponse,
+  health: HealthResponse,
   error: ErrorResponse,
 } as const;
+
+/** Both event types by their `event_type` value. */
+export const EVENTS = { "job.finished": JobFinishedEvent, "job.output.matched": OutputMatchedEvent } as const;

@@ -4,7 +4,6 @@ import { AgentExecError } from "../core/errors.ts";
 import { isoNow } from "../core/time.ts";
 import { writeState } from "../store/job-store.ts";
 import type { JobPaths } from "../store/paths.ts";
-import type { StateRecord } from "../store/records.ts";
 import { RUNTIME_ENV_VAR } from "./env-var.ts";
 
 /**
@@ -18,9 +17,10 @@ export function selfArgv(): string[] {
 }
 
 /**
- * Writes the initial `running` state, then launches the supervisor in its own session with stdio
- * on /dev/null (D7), so a Ctrl-C or hang-up at the caller's terminal never reaches it. From this
- * moment on only the supervisor writes state.json. A failed launch is recorded as `failed`.
+ * Launches the supervisor of a job whose state.json already says `running`, in its own session
+ * with stdio on /dev/null (D7), so a Ctrl-C or hang-up at the caller's terminal never reaches it.
+ * From this moment on only the supervisor writes state.json. A failed launch is recorded as
+ * `failed` (the supervisor never ran, so no one else writes).
  */
 export function launchSupervisor(
   root: string,
@@ -29,13 +29,7 @@ export function launchSupervisor(
   runtimeEnv: readonly string[],
   env: Record<string, string | undefined>,
   fullLogPath?: string,
-): StateRecord {
-  const state: StateRecord = {
-    job: { id, status: "running", started_at: isoNow() },
-    result: { exit_code: null, signal: null, duration_ms: null },
-    updated_at: isoNow(),
-  };
-  writeState(paths, state);
+): void {
   const cmd = [...selfArgv(), "_supervise", root, id];
   if (fullLogPath) cmd.push("--log", fullLogPath);
   try {
@@ -50,8 +44,8 @@ export function launchSupervisor(
   } catch (err) {
     const now = isoNow();
     writeState(paths, {
-      ...state,
-      job: { ...state.job, status: "failed" },
+      job: { id, status: "failed", started_at: now },
+      result: { exit_code: null, signal: null, duration_ms: null },
       finished_at: now,
       updated_at: now,
       reason: "spawn_failed",
@@ -60,5 +54,4 @@ export function launchSupervisor(
       cause: err,
     });
   }
-  return state;
 }

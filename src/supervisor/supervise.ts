@@ -111,7 +111,7 @@ class Supervisor {
     let exe: string;
     try {
       const runtime = process.env[RUNTIME_ENV_VAR];
-      const envItems: string[] = runtime ? JSON.parse(runtime) : (meta.env_vars_runtime ?? meta.env_vars ?? []);
+      const envItems: string[] = runtime ? JSON.parse(runtime) : [];
       const files = (meta.env_files ?? []).map((f) => parseEnvFile(readFileSync(f, "utf8")));
       env = buildChildEnv(process.env, meta.inherit_env, files, envItems);
       argv = childArgv(meta.shell_wrapper ?? DEFAULT_WRAPPER, meta.command);
