@@ -5,6 +5,7 @@ import type { DefinitionInput } from "../commands/define.ts";
 import { statusCommand } from "../commands/status.ts";
 import { tailCommand } from "../commands/tail.ts";
 import { AgentExecError, usageError } from "../core/errors.ts";
+import type { NotifyFlags } from "../notify/config.ts";
 import { normalizeSignal } from "../process/signal.ts";
 import { isValidTagPattern } from "../store/tags.ts";
 import { flagSet, flagValue, flagValues, type ParsedArgs, uintFlag } from "./parse.ts";
@@ -28,6 +29,31 @@ function definition(args: ParsedArgs): DefinitionInput {
     progressEveryMs: uintFlag(args, "progress-every", 0),
     shellWrapper: flagValue(args, "shell-wrapper"),
     config: flagValue(args, "config"),
+    notify: {
+      ...outputFlags(args),
+      notifyCommand: flagValue(args, "notify-command"),
+      notifyFile: flagValue(args, "notify-file"),
+    },
+  };
+}
+
+/** An enum flag; any other value is a usage error naming the choices. */
+function enumFlag<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T | undefined {
+  const v = flagValue(args, name);
+  if (v !== undefined && !(choices as readonly string[]).includes(v)) {
+    throw usageError(`invalid value ${JSON.stringify(v)} for '--${name}': expected one of ${choices.join(", ")}`);
+  }
+  return v as T | undefined;
+}
+
+/** The five output-match flags (run, create, notify set). */
+function outputFlags(args: ParsedArgs): NotifyFlags {
+  return {
+    outputPattern: flagValue(args, "output-pattern"),
+    outputMatchType: enumFlag(args, "output-match-type", ["contains", "regex"] as const),
+    outputStream: enumFlag(args, "output-stream", ["stdout", "stderr", "either"] as const),
+    outputCommand: flagValue(args, "output-command"),
+    outputFile: flagValue(args, "output-file"),
   };
 }
 
@@ -88,6 +114,11 @@ export const DISPATCH: Record<string, Dispatch> = {
     const { gcCommand } = await import("../commands/gc.ts");
     return gcCommand({ olderThan: flagValue(args, "older-than"), dryRun: flagSet(args, "dry-run") }, ctx);
   },
+  async "notify set"(args, ctx) {
+    const flags: NotifyFlags = { ...outputFlags(args), notifyCommand: flagValue(args, "command") };
+    const { notifySetCommand } = await import("../commands/notify.ts");
+    return notifySetCommand({ jobId: jobId(args), flags }, ctx);
+  },
   async schema() {
     const { schemaCommand } = await import("../commands/schema.ts");
     return schemaCommand();
@@ -126,12 +157,7 @@ export const DISPATCH: Record<string, Dispatch> = {
   },
   async list(args, ctx) {
     const { listCommand, LIST_STATES } = await import("../commands/list.ts");
-    const state = flagValue(args, "state");
-    if (state !== undefined && !(LIST_STATES as readonly string[]).includes(state)) {
-      throw usageError(
-        `invalid value ${JSON.stringify(state)} for '--state': expected one of ${LIST_STATES.join(", ")}`,
-      );
-    }
+    const state = enumFlag(args, "state", LIST_STATES);
     const tags = flagValues(args, "tag");
     for (const t of tags) {
       if (!isValidTagPattern(t)) {
@@ -145,7 +171,7 @@ export const DISPATCH: Record<string, Dispatch> = {
       {
         all: flagSet(args, "all"),
         cwd: flagValue(args, "cwd"),
-        state: state as (typeof LIST_STATES)[number] | undefined,
+        state,
         limit: uintFlag(args, "limit", 50),
         tags,
       },

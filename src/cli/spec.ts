@@ -52,6 +52,20 @@ const RUN_DEFINITION: FlagSpec[] = [
   { name: "shell-wrapper", value: '"PROG ARGS"', desc: 'Shell wrapper for this job, e.g. "bash -lc"' },
 ];
 
+const OUTPUT_MATCH: FlagSpec[] = [
+  { name: "output-pattern", value: "pattern", desc: "Send job.output.matched for each new line matching this" },
+  { name: "output-match-type", value: "contains|regex", desc: "Substring (default) or JavaScript RegExp" },
+  { name: "output-stream", value: "stdout|stderr|either", desc: "Which stream to match (default either)" },
+  { name: "output-command", value: "cmd", desc: "Shell command run per match, event JSON on stdin" },
+  { name: "output-file", value: "path", desc: "NDJSON file that gets one line per match" },
+];
+
+const NOTIFY: FlagSpec[] = [
+  { name: "notify-command", value: "cmd", desc: "Shell command run when the job ends, event JSON on stdin" },
+  { name: "notify-file", value: "path", desc: "NDJSON file that gets the job.finished event" },
+  ...OUTPUT_MATCH,
+];
+
 const OBSERVE: FlagSpec[] = [
   ms("snapshot-after", "Observe up to N ms (max 10000) before answering (0 = answer at once)", "10000"),
   { name: "tail-lines", value: "n", desc: "Lines of each log in the snapshot (0 = no limit)", default: "50" },
@@ -69,6 +83,7 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       ...OBSERVE,
       ...RUN_DEFINITION,
+      ...NOTIFY,
       { name: "log", value: "path", desc: "Write full.log lines to this file instead" },
     ],
     positionals: 0,
@@ -126,7 +141,7 @@ COMMANDS.push(
     name: "create",
     args: "[...command]",
     desc: "Define a job without starting it",
-    flags: RUN_DEFINITION,
+    flags: [...RUN_DEFINITION, ...NOTIFY],
     positionals: 0,
     trailing: true,
     conflicts: [["inherit-env", "no-inherit-env"]],
@@ -160,6 +175,13 @@ COMMANDS.push(
     ],
     positionals: 0,
   },
+  {
+    name: "notify set",
+    args: "<job_id>",
+    desc: "Change a job's notification settings (never runs a sink)",
+    flags: [{ name: "command", value: "cmd", desc: "Shell command run when the job ends" }, ...OUTPUT_MATCH],
+    positionals: 1,
+  },
   { name: "schema", args: "", desc: "Print the JSON Schema of every response and event", flags: [], positionals: 0 },
   {
     name: "completions",
@@ -171,7 +193,7 @@ COMMANDS.push(
 );
 
 /** Words that only open a two-word command (`tag set`). */
-export const COMMAND_GROUPS: ReadonlySet<string> = new Set(["tag"]);
+export const COMMAND_GROUPS: ReadonlySet<string> = new Set(["tag", "notify"]);
 
 /** The spec of a subcommand, if it exists. */
 export function findCommand(name: string): CommandSpec | undefined {

@@ -13,6 +13,7 @@ const ID_STATES: Record<string, readonly string[] | undefined> = {
   status: undefined,
   tail: undefined,
   "tag set": undefined,
+  "notify set": undefined,
   start: ["created"],
   kill: ["running"],
   delete: ["exited", "killed", "failed", "unknown"],
@@ -53,7 +54,7 @@ _agent_exec() {
       -*) ;;
       *) if [ -z "$cmd" ]; then
            cmd="$w"
-           if [ "$w" = tag ]; then cmd="tag \${COMP_WORDS[i+1]}"; i=$((i+1)); fi
+           if [ "$w" = tag ] || [ "$w" = notify ]; then cmd="$w \${COMP_WORDS[i+1]}"; i=$((i+1)); fi
          elif [ "$cmd" = run ] || [ "$cmd" = create ]; then
            COMPREPLY=(); return 0
          fi ;;
@@ -73,7 +74,7 @@ _agent_exec() {
     else COMPREPLY=($(compgen -W "${topWords()}" -- "$cur")); fi
     return 0
   fi
-  if [ "$cmd" = tag ]; then COMPREPLY=($(compgen -W "set" -- "$cur")); return 0; fi
+  case "$cmd" in "tag "|"notify ") COMPREPLY=($(compgen -W "set" -- "$cur")); return 0 ;; esac
   local opts="" ids=0
   case "$cmd" in
 ${cases}
@@ -107,7 +108,7 @@ _agent_exec() {
       -*) ;;
       *) if [[ -z "$cmd" ]]; then
            cmd="$w"
-           if [[ "$w" == tag ]]; then cmd="tag \${words[i+1]}"; (( i += 1 )); fi
+           if [[ "$w" == tag || "$w" == notify ]]; then cmd="$w \${words[i+1]}"; (( i += 1 )); fi
          elif [[ "$cmd" == run || "$cmd" == create ]]; then
            _normal; return
          fi ;;
@@ -124,7 +125,7 @@ _agent_exec() {
     else compadd -- ${topWords()}; fi
     return
   fi
-  if [[ "$cmd" == "tag" || "$cmd" == "tag " ]]; then compadd -- set; return; fi
+  if [[ "$cmd" == "tag " || "$cmd" == "notify " ]]; then compadd -- set; return; fi
   case "$cmd" in
 ${cases}
   esac
@@ -146,7 +147,7 @@ function fish(): string {
     "complete -c agent-exec -f",
     "function __agent_exec_ids; agent-exec _complete $argv 2>/dev/null; end",
     `complete -c agent-exec -n __fish_use_subcommand -a "${topWords()}"`,
-    `complete -c agent-exec -n "__fish_seen_subcommand_from tag; and not __fish_seen_subcommand_from set" -a set`,
+    `complete -c agent-exec -n "__fish_seen_subcommand_from tag notify; and not __fish_seen_subcommand_from set" -a set`,
   ];
   for (const f of GLOBAL_FLAGS)
     lines.push(`complete -c agent-exec -l ${f.name}${f.value ? " -r" : ""} -d ${JSON.stringify(f.desc)}`);

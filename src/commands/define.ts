@@ -5,9 +5,10 @@ import { resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
 import { isoNow } from "../core/time.ts";
+import { checkPattern, mergeNotification, type NotifyFlags } from "../notify/config.ts";
 import { writeMeta, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
-import type { MetaRecord, StateRecord } from "../store/records.ts";
+import type { MetaRecord, NotificationConfig, StateRecord } from "../store/records.ts";
 import { writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
 import { maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
@@ -27,6 +28,7 @@ export interface DefinitionInput {
   progressEveryMs: number;
   shellWrapper?: string;
   config?: string;
+  notify: NotifyFlags;
 }
 
 /** A definition that passed every check, ready to be written. */
@@ -37,6 +39,7 @@ export interface Definition {
   tags: string[];
   /** The env files as absolute paths (resolved against the caller's cwd), so `start` can run anywhere. */
   envFiles: string[];
+  notification: NotificationConfig | undefined;
 }
 
 /** Throws the usage error for the first invalid tag. */
@@ -90,7 +93,18 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
       );
     }
   }
-  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles };
+  const notification = mergeNotification(undefined, absoluteSinkFiles(input.notify, ctx.cwd));
+  checkPattern(notification?.on_output_match);
+  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, notification };
+}
+
+/** File sinks are stored as absolute paths, so they land where the caller meant wherever the job runs. */
+export function absoluteSinkFiles(f: NotifyFlags, cwd: string): NotifyFlags {
+  return {
+    ...f,
+    ...(f.notifyFile ? { notifyFile: resolve(cwd, f.notifyFile) } : {}),
+    ...(f.outputFile ? { outputFile: resolve(cwd, f.outputFile) } : {}),
+  };
 }
 
 /** A new ULID. The ulid package is loaded only by the commands that create jobs (it costs ~4 ms). */
@@ -113,6 +127,7 @@ export function buildMeta(def: Definition, id: string, root: string): MetaRecord
   if (input.env.length > 0) meta.env_vars = maskEnvItems(input.env, input.mask);
   if (input.mask.length > 0) meta.mask = input.mask;
   meta.cwd = def.cwd;
+  if (def.notification) meta.notification = def.notification;
   meta.tags = def.tags;
   meta.inherit_env = input.inheritEnv;
   if (def.envFiles.length > 0) meta.env_files = def.envFiles;

@@ -44,6 +44,11 @@ export interface MetaRecord {
   kill_after_ms: number;
   progress_every_ms: number;
   shell_wrapper?: string[];
+  /**
+   * Log sizes when the output-match settings were last saved by `notify set`: lines that start
+   * before these offsets were written earlier and are never matched (no replay).
+   */
+  output_match_since?: { stdout: number; stderr: number };
 }
 
 /** state.json (§2.5 plus D26 and our supervisor fields). */
@@ -97,6 +102,8 @@ export function checkMeta(v: unknown): MetaRecord | undefined {
   if (v.inherit_env !== undefined && typeof v.inherit_env !== "boolean") return undefined;
   if (!optInt(v.timeout_ms) || !optInt(v.kill_after_ms) || !optInt(v.progress_every_ms)) return undefined;
   if (v.notification !== undefined && !checkNotification(v.notification)) return undefined;
+  const since = v.output_match_since;
+  if (since !== undefined && !(isObj(since) && isInt(since.stdout) && isInt(since.stderr))) return undefined;
   const meta = v as unknown as MetaRecord;
   meta.tags ??= [];
   meta.inherit_env ??= true;

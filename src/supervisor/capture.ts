@@ -14,19 +14,22 @@ export const MAX_LINE = 1 << 20;
 const NL = 10;
 const decoder = new TextDecoder("utf-8");
 
-/** Called with each decoded line (no `\n`; a `\r` is kept), for output matching. */
-export type LineListener = (line: string, stream: "stdout" | "stderr") => void;
+/** Called with each decoded line (no `\n`; a `\r` is kept) and the file offset where it starts. */
+export type LineListener = (line: string, stream: "stdout" | "stderr", offset: number) => void;
 
 /** Reads one log file from where it last stopped and emits its complete lines. */
 export class LineCapture {
-  private readonly fd: number;
-  private pos = 0;
-  private carry: Buffer | undefined;
-  private readonly buf = Buffer.allocUnsafe(CHUNK);
-  private readonly tag: Buffer;
+  /** Set while output matching is configured; the fast path runs only without one. */
+  listener: LineListener | undefined;
   readonly stream: "stdout" | "stderr";
+  private readonly fd: number;
   private readonly outFd: number;
-  private readonly listener: LineListener | undefined;
+  private readonly tag: Buffer;
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
+  private pos = 0;
+  /** A partial line waiting for its end, and the file offset where it starts. */
+  private carry: Buffer | undefined;
+  private carryStart = 0;
 
   constructor(path: string, stream: "stdout" | "stderr", outFd: number, listener?: LineListener) {
     this.stream = stream;
@@ -42,57 +45,63 @@ export class LineCapture {
     while (total < budget) {
       const n = readSync(this.fd, this.buf, 0, Math.min(CHUNK, budget - total), this.pos);
       if (n <= 0) break;
+      const start = this.pos;
       this.pos += n;
       total += n;
-      this.consume(this.buf.subarray(0, n));
+      this.consume(this.buf.subarray(0, n), start);
     }
     return total;
   }
 
-  /** End of stream: the trailing partial line, if any, is emitted as a line. */
+  /** End of stream: reads what is there now, then emits the trailing partial line, if any. */
   finish(): void {
     // Read up to the size seen now: a daemon that keeps writing must not keep us here forever.
     this.pump(Math.max(0, fstatSync(this.fd).size - this.pos));
-    if (this.carry && this.carry.length > 0) this.emit([this.carry]);
+    if (this.carry && this.carry.length > 0) this.emit([this.carry], [this.carryStart]);
     this.carry = undefined;
     closeSync(this.fd);
   }
 
-  private consume(data: Buffer): void {
+  private consume(data: Buffer, at: number): void {
     const last = data.lastIndexOf(NL);
     // Fast path, the common case: no partial line pending, no listener, valid UTF-8. The lines
     // are copied straight from the read buffer with one native UTF-8 check for the whole chunk.
     if (last >= 0 && !this.carry && !this.listener && isUtf8(data.subarray(0, last))) {
       this.emitRegion(data.subarray(0, last + 1));
-      if (last + 1 < data.length) this.keep(data.subarray(last + 1));
+      if (last + 1 < data.length) this.keep(data.subarray(last + 1), at + last + 1);
       return;
     }
     const lines: Buffer[] = [];
+    const offsets: number[] = [];
     let start = 0;
-    let nl = data.indexOf(NL, start);
-    while (nl >= 0) {
+    for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, start)) {
       let line = data.subarray(start, nl);
+      let offset = at + start;
       if (this.carry) {
         line = Buffer.concat([this.carry, line]);
+        offset = this.carryStart;
         this.carry = undefined;
       }
       lines.push(line);
+      offsets.push(offset);
       start = nl + 1;
-      nl = data.indexOf(NL, start);
     }
-    if (lines.length > 0) this.emit(lines);
-    if (start < data.length) this.keep(data.subarray(start));
+    if (lines.length > 0) this.emit(lines, offsets);
+    if (start < data.length) this.keep(data.subarray(start), at + start);
   }
 
   /** Keeps a partial line for the next read (copied: the read buffer is reused). */
-  private keep(rest: Buffer): void {
-    this.carry = this.carry ? Buffer.concat([this.carry, rest]) : Buffer.from(rest);
-    const cut: Buffer[] = [];
-    while (this.carry.length >= MAX_LINE) {
-      cut.push(this.carry.subarray(0, MAX_LINE));
-      this.carry = Buffer.from(this.carry.subarray(MAX_LINE));
+  private keep(rest: Buffer, at: number): void {
+    if (this.carry) this.carry = Buffer.concat([this.carry, rest]);
+    else {
+      this.carry = Buffer.from(rest);
+      this.carryStart = at;
     }
-    if (cut.length > 0) this.emit(cut);
+    while (this.carry.length >= MAX_LINE) {
+      this.emit([this.carry.subarray(0, MAX_LINE)], [this.carryStart]);
+      this.carry = Buffer.from(this.carry.subarray(MAX_LINE));
+      this.carryStart += MAX_LINE;
+    }
   }
 
   /** Writes a region of complete, valid lines (each ending in `\n`) with one prefix per line. */
@@ -116,7 +125,7 @@ export class LineCapture {
   }
 
   /** Writes `<ts> [STREAM] <text>\n` for each line in one write; invalid UTF-8 becomes U+FFFD. */
-  private emit(lines: Buffer[]): void {
+  private emit(lines: Buffer[], offsets: number[]): void {
     const prefix = this.prefix();
     const texts = lines.map((l) => (isUtf8(l) ? l : Buffer.from(decoder.decode(l))));
     let size = 0;
@@ -129,6 +138,9 @@ export class LineCapture {
       out[off++] = NL;
     }
     writeAll(this.outFd, out);
-    if (this.listener) for (const t of texts) this.listener(t.toString("utf8"), this.stream);
+    const listener = this.listener;
+    if (!listener) return;
+    for (let i = 0; i < texts.length; i++)
+      listener((texts[i] as Buffer).toString("utf8"), this.stream, offsets[i] as number);
   }
 }

@@ -14,6 +14,7 @@ import {
 import { getPriority, setPriority } from "node:os";
 import { dirname } from "node:path";
 import { isoNow, monoMs } from "../core/time.ts";
+import { Notifier } from "../notify/notifier.ts";
 import { bareSignalName, groupAlive, signalGroup } from "../process/signal.ts";
 import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
@@ -109,12 +110,13 @@ class Supervisor {
     let env: Record<string, string>;
     let argv: string[];
     let exe: string;
+    const wrapper = meta.shell_wrapper ?? DEFAULT_WRAPPER;
     try {
       const runtime = process.env[RUNTIME_ENV_VAR];
       const envItems: string[] = runtime ? JSON.parse(runtime) : [];
       const files = (meta.env_files ?? []).map((f) => parseEnvFile(readFileSync(f, "utf8")));
       env = buildChildEnv(process.env, meta.inherit_env, files, envItems);
-      argv = childArgv(meta.shell_wrapper ?? DEFAULT_WRAPPER, meta.command);
+      argv = childArgv(wrapper, meta.command);
       const w0 = argv[0] as string;
       // Look the wrapper up on the invoker's PATH: with --no-inherit-env the child's env has none.
       const found = Bun.which(w0, { PATH: process.env.PATH ?? "/usr/bin:/bin" });
@@ -123,8 +125,12 @@ class Supervisor {
     } catch (err) {
       this.diag(`cannot prepare the job: ${(err as Error).message}`);
       this.fail("spawn_failed");
+      await this.notifier(wrapper).finish(this.state);
       return;
     }
+    // Sinks get the invoker's environment, never the job's --env values (§6.4).
+    delete process.env[RUNTIME_ENV_VAR];
+    const notifier = this.notifier(wrapper);
 
     const outFd = openSync(this.paths.stdout, "a");
     const errFd = openSync(this.paths.stderr, "a");
@@ -144,13 +150,12 @@ class Supervisor {
     } catch (err) {
       this.diag(`spawn failed: ${(err as Error).message}`);
       this.fail("spawn_failed");
+      await notifier.finish(this.state);
       return;
     } finally {
       closeSync(outFd);
       closeSync(errFd);
     }
-    // Bun delivers the exit through the event loop; drop our own references to stdio.
-    delete process.env[RUNTIME_ENV_VAR];
     const pid = child.pid;
     this.write({ job: { ...this.state.job, status: "running", started_at: isoNow() }, pid, pgid: pid });
     this.claimKillRequest(pid);
@@ -160,7 +165,7 @@ class Supervisor {
       setPriority(process.pid, Math.min(19, getPriority(process.pid) + 10));
     } catch {}
 
-    const capture = this.startCapture();
+    const capture = this.startCapture(notifier);
     const timers = this.startTimers(pid);
 
     await child.exited;
@@ -189,7 +194,12 @@ class Supervisor {
     writeState(this.paths, this.state);
     await drained;
     capture.close();
+    await notifier.finish(this.state);
     await timers.settled();
+  }
+
+  private notifier(wrapper: readonly string[]): Notifier {
+    return new Notifier(this.paths, this.state.job.id, this.meta, wrapper, process.env);
   }
 
   /** Applies a `kill` that arrived before the child's process group existed (D11). */
@@ -212,7 +222,7 @@ class Supervisor {
   }
 
   /** Follows both logs into full.log, woken by inotify/FSEvents with a slow poll as a fallback. */
-  private startCapture() {
+  private startCapture(notifier: Notifier) {
     const fullPath = this.fullLogPath ?? this.paths.full;
     if (this.fullLogPath) mkdirSync(dirname(this.fullLogPath), { recursive: true });
     const fullFd = openSync(fullPath, "a");
@@ -222,7 +232,13 @@ class Supervisor {
     ];
     let scheduled = false;
     let closed = false;
-    const pumpAll = (): number => caps.reduce((n, c) => n + c.pump(), 0);
+    const onLine = notifier.onLine.bind(notifier);
+    const pumpAll = (): number => {
+      // Settings may change while the job runs (notify set): look before each read.
+      notifier.refresh();
+      for (const c of caps) c.listener = notifier.matching ? onLine : undefined;
+      return caps.reduce((n, c) => n + c.pump(), 0);
+    };
     const tick = () => {
       scheduled = false;
       if (closed) return;
@@ -267,7 +283,11 @@ class Supervisor {
         closed = true;
         clearInterval(poll);
         for (const w of watchers) w.close();
-        for (const c of caps) c.finish();
+        notifier.refresh();
+        for (const c of caps) {
+          c.listener = notifier.matching ? onLine : undefined;
+          c.finish();
+        }
         closeSync(fullFd);
       },
     };
