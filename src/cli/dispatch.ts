@@ -119,6 +119,16 @@ export const DISPATCH: Record<string, Dispatch> = {
     const { notifySetCommand } = await import("../commands/notify.ts");
     return notifySetCommand({ jobId: jobId(args), flags }, ctx);
   },
+  async serve(args, ctx) {
+    const port = flagValue(args, "port") === undefined ? undefined : uintFlag(args, "port", 0);
+    if (port !== undefined && port > 65_535)
+      throw usageError(`invalid value "${port}" for '--port': expected 0 to 65535`);
+    const { serveCommand } = await import("../commands/serve.ts");
+    return serveCommand(
+      { bind: flagValue(args, "bind"), port, token: flagValue(args, "token"), insecure: flagSet(args, "insecure") },
+      ctx,
+    );
+  },
   async schema() {
     const { schemaCommand } = await import("../commands/schema.ts");
     return schemaCommand();

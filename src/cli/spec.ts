@@ -182,6 +182,19 @@ COMMANDS.push(
     flags: [{ name: "command", value: "cmd", desc: "Shell command run when the job ends" }, ...OUTPUT_MATCH],
     positionals: 1,
   },
+  {
+    name: "serve",
+    args: "",
+    desc: "Serve the API over HTTP (loopback by default)",
+    flags: [
+      { name: "bind", value: "ip:port", desc: "Address to listen on", default: "127.0.0.1:19263" },
+      { name: "port", value: "port", desc: "Shorthand for --bind 127.0.0.1:PORT" },
+      { name: "token", value: "token", desc: "Require Authorization: Bearer TOKEN (or set AGENT_EXEC_TOKEN)" },
+      { name: "insecure", desc: "Allow a non-loopback bind without a token" },
+    ],
+    positionals: 0,
+    conflicts: [["bind", "port"]],
+  },
   { name: "schema", args: "", desc: "Print the JSON Schema of every response and event", flags: [], positionals: 0 },
   {
     name: "completions",

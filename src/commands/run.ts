@@ -24,6 +24,8 @@ export interface ObserveInput {
   maxBytes: number;
   wait: boolean;
   waitPollMs: number;
+  /** With wait: give up after this many ms (0 or absent = no limit); HTTP and MCP callers set it. */
+  waitTimeoutMs?: number;
 }
 
 export interface RunInput extends DefinitionInput, ObserveInput {
@@ -60,8 +62,9 @@ export async function observeLaunch(
   const window = input.wait ? 0 : Math.min(input.snapshotAfterMs, SNAPSHOT_CAP_MS);
   let observed = observe(paths);
   if (input.wait) {
+    const timeoutMs = input.waitTimeoutMs ?? 0;
     observed = (
-      await waitForTerminal(paths, { timeoutMs: 0, pollMs: input.waitPollMs, interrupted: ctx.interrupt.promise })
+      await waitForTerminal(paths, { timeoutMs, pollMs: input.waitPollMs, interrupted: ctx.interrupt.promise })
     ).observed;
   } else if (window > 0) {
     observed = (await waitForTerminal(paths, { timeoutMs: window, pollMs: 15, interrupted: ctx.interrupt.promise }))
@@ -83,6 +86,7 @@ export async function observeLaunch(
   }
   if (input.wait) out.final_snapshot = snapshot(paths.stdout, paths.stderr, input.tailLines, input.maxBytes);
   addD26(out, state);
+  if (input.wait && !terminal && !ctx.interrupt.fired) out.deadline_reached = true;
   const payload = out as Outcome["payload"];
   return input.wait && !terminal && ctx.interrupt.fired ? { payload, exitCode: INTERRUPTED_EXIT } : { payload };
 }

@@ -43,6 +43,7 @@ const runShape = {
   elapsed_ms: UInt,
   finished_at: Timestamp.optional(),
   final_snapshot: SnapshotSchema.optional(),
+  deadline_reached: z.literal(true).optional(),
   ...outcome,
 };
 
@@ -117,6 +118,7 @@ export const ErrorResponse = z.strictObject({
       "invalid_state",
       "invalid_tag",
       "invalid_request",
+      "unauthorized",
       "internal_error",
     ]),
     message: z.string(),

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "invalid_state"
   | "invalid_tag"
   | "invalid_request"
+  | "unauthorized"
   | "internal_error";
 
 /** code -> how the CLI exits and what HTTP status the server answers with. */
@@ -20,6 +21,7 @@ export const ERROR_TABLE: Record<ErrorCode, { exit: number; http: number }> = {
   invalid_state: { exit: 1, http: 400 },
   invalid_tag: { exit: 2, http: 400 },
   invalid_request: { exit: 1, http: 400 },
+  unauthorized: { exit: 1, http: 401 },
   internal_error: { exit: 1, http: 500 },
 };
 
