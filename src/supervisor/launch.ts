@@ -10,7 +10,9 @@ import { RUNTIME_ENV_VAR } from "./env-var.ts";
  * The argv that re-runs this program. A compiled binary runs its embedded entry (its modules live
  * under /$bunfs), so the executable alone suffices; from source it is `bun <entry file>`.
  */
-export function selfArgv(): string[] {
+export function selfArgv(env: Record<string, string | undefined> = {}): string[] {
+  // In-process tests of the handlers run under the test runner, not the CLI: they name the CLI.
+  if (env.AGENT_EXEC_SELF) return JSON.parse(env.AGENT_EXEC_SELF) as string[];
   const main = Bun.main;
   const compiled = main.startsWith("/$bunfs/") || main.startsWith("B:/~BUN/");
   return compiled ? [process.execPath] : [process.execPath, main];
@@ -30,7 +32,7 @@ export function launchSupervisor(
   env: Record<string, string | undefined>,
   fullLogPath?: string,
 ): void {
-  const cmd = [...selfArgv(), "_supervise", root, id];
+  const cmd = [...selfArgv(env), "_supervise", root, id];
   if (fullLogPath) cmd.push("--log", fullLogPath);
   try {
     const proc = Bun.spawn({
