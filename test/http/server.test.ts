@@ -34,7 +34,8 @@ async function call(method: string, path: string, body?: unknown, token: string 
   const init: RequestInit = { method, headers };
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
   const res = await handler(new Request(`http://agent-exec.test${path}`, init));
-  const json = await res.json();
+  // biome-ignore lint/suspicious/noExplicitAny: a parsed response, checked against its zod schema below.
+  const json = (await res.json()) as any;
   if (json.ok) {
     const schema = RESPONSES[json.type as keyof typeof RESPONSES];
     expect(schema.safeParse(json).success).toBe(true);
