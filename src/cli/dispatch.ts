@@ -12,6 +12,10 @@ import { flagSet, flagValue, flagValues, type ParsedArgs, uintFlag } from "./par
 
 type Dispatch = (args: ParsedArgs, ctx: Ctx) => Promise<Outcome>;
 
+/** The package version (baked in at build time). */
+declare const AGENT_EXEC_VERSION: string | undefined;
+const AGENT_EXEC_VERSION_TEXT = () => (typeof AGENT_EXEC_VERSION === "string" ? AGENT_EXEC_VERSION : "0.0.0-dev");
+
 const jobId = (args: ParsedArgs): string => args.positionals[0] as string;
 
 /** The definition flags shared by run and create. */
@@ -128,6 +132,11 @@ export const DISPATCH: Record<string, Dispatch> = {
       { bind: flagValue(args, "bind"), port, token: flagValue(args, "token"), insecure: flagSet(args, "insecure") },
       ctx,
     );
+  },
+  async mcp(_args, ctx) {
+    const { serveMcp } = await import("../mcp/server.ts");
+    await serveMcp(ctx, AGENT_EXEC_VERSION_TEXT());
+    return { payload: { type: "mcp" }, text: "" };
   },
   async schema() {
     const { schemaCommand } = await import("../commands/schema.ts");

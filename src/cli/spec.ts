@@ -195,6 +195,7 @@ COMMANDS.push(
     positionals: 0,
     conflicts: [["bind", "port"]],
   },
+  { name: "mcp", args: "", desc: "Serve the job runner as MCP tools over stdio", flags: [], positionals: 0 },
   { name: "schema", args: "", desc: "Print the JSON Schema of every response and event", flags: [], positionals: 0 },
   {
     name: "completions",

@@ -1,0 +1,197 @@
+// `agent-exec mcp`: the job runner as MCP tools over stdio. Every tool calls the CLI's own handler
+// and returns the very envelope the CLI prints; jobs are ordinary detached jobs of the same store.
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { z } from "zod";
+import type { Ctx, Outcome } from "../commands/context.ts";
+import { createCommand } from "../commands/create.ts";
+import type { DefinitionInput } from "../commands/define.ts";
+import { deleteCommand } from "../commands/delete.ts";
+import { killCommand } from "../commands/kill.ts";
+import { LIST_STATES, listCommand } from "../commands/list.ts";
+import { runCommand } from "../commands/run.ts";
+import { startCommand } from "../commands/start.ts";
+import { statusCommand } from "../commands/status.ts";
+import { tailCommand } from "../commands/tail.ts";
+import { waitCommand } from "../commands/wait.ts";
+import { AgentExecError, toAgentExecError } from "../core/errors.ts";
+import { errorEnvelope, successEnvelope } from "../core/output.ts";
+import { normalizeSignal } from "../process/signal.ts";
+
+/** The longest a tool call may block by default: under a typical 60 s client timeout. */
+export const DEFAULT_MAX_WAIT_MS = 50_000;
+
+/** AGENT_EXEC_MCP_MAX_WAIT_MS, or 50 s. */
+export function maxWaitMs(env: Record<string, string | undefined>): number {
+  const v = Number(env.AGENT_EXEC_MCP_MAX_WAIT_MS);
+  return Number.isInteger(v) && v > 0 ? v : DEFAULT_MAX_WAIT_MS;
+}
+
+const UInt = z.number().int().min(0);
+const jobId = z.string().describe("Job id or a unique prefix of it");
+
+/** Definition fields shared by the run and create tools (the CLI's flags, snake_case). */
+const definition = {
+  command: z.array(z.string()).min(1).describe('argv, e.g. ["make","test"]; one element runs through `sh -lc`'),
+  cwd: z.string().optional().describe("Working directory (default: the server's)"),
+  env: z.record(z.string(), z.string()).optional().describe("Extra environment variables"),
+  env_files: z.array(z.string()).optional(),
+  inherit_env: z.boolean().optional(),
+  mask: z.array(z.string()).optional().describe("env keys whose values are shown as ***"),
+  tags: z.array(z.string()).optional(),
+  timeout_ms: UInt.optional().describe("TERM the job's process group after this many ms"),
+  kill_after_ms: UInt.optional().describe("Then KILL what is still alive after this many ms"),
+  notify_command: z.string().optional(),
+  notify_file: z.string().optional(),
+};
+
+function toDefinition(a: z.infer<z.ZodObject<typeof definition>>): DefinitionInput {
+  return {
+    command: a.command,
+    cwd: a.cwd,
+    env: Object.entries(a.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    envFiles: a.env_files ?? [],
+    inheritEnv: a.inherit_env ?? true,
+    mask: a.mask ?? [],
+    tags: a.tags ?? [],
+    timeoutMs: a.timeout_ms ?? 0,
+    killAfterMs: a.kill_after_ms ?? 0,
+    progressEveryMs: 0,
+    notify: { notifyCommand: a.notify_command, notifyFile: a.notify_file },
+  };
+}
+
+/** Turns a handler's outcome (or its error) into a tool result holding the CLI's envelope. */
+async function result(work: () => Promise<Outcome>) {
+  try {
+    const { payload } = await work();
+    const doc = successEnvelope(payload);
+    return { content: [{ type: "text" as const, text: JSON.stringify(doc) }], structuredContent: doc };
+  } catch (caught) {
+    const doc = errorEnvelope(toAgentExecError(caught));
+    return { isError: true, content: [{ type: "text" as const, text: JSON.stringify(doc) }], structuredContent: doc };
+  }
+}
+
+/** Builds the MCP server with every tool bound to `ctx`. */
+export function createMcpServer(ctx: Ctx, version: string): McpServer {
+  const server = new McpServer({ name: "agent-exec", version });
+  const cap = maxWaitMs(ctx.env);
+  const bound = (ms: number | undefined) => Math.min(ms ?? cap, cap);
+  const observe = {
+    wait: z.boolean().optional().describe("Wait for the job to end, at most until_ms"),
+    until_ms: UInt.optional().describe(`Longest wait in ms (capped at ${cap}); the job keeps running after it`),
+    snapshot_after_ms: UInt.optional().describe("Without wait: observe this long before answering (default 0)"),
+    tail_lines: UInt.optional(),
+    max_bytes: UInt.optional(),
+  };
+  const observeInput = (a: {
+    wait?: boolean;
+    until_ms?: number;
+    snapshot_after_ms?: number;
+    tail_lines?: number;
+    max_bytes?: number;
+  }) => ({
+    snapshotAfterMs: Math.min(a.snapshot_after_ms ?? 0, cap),
+    tailLines: a.tail_lines ?? 50,
+    maxBytes: a.max_bytes ?? 65_536,
+    wait: a.wait ?? false,
+    waitPollMs: 200,
+    waitTimeoutMs: bound(a.until_ms),
+  });
+
+  server.registerTool(
+    "run",
+    {
+      description:
+        "Start a command as a detached background job. Returns its id at once, or waits (bounded) with wait:true.",
+      inputSchema: { ...definition, ...observe },
+    },
+    (a) => result(() => runCommand({ ...toDefinition(a), ...observeInput(a) }, ctx)),
+  );
+  server.registerTool(
+    "create",
+    { description: "Define a job without starting it (state created).", inputSchema: definition },
+    (a) => result(() => createCommand(toDefinition(a), ctx)),
+  );
+  server.registerTool(
+    "start",
+    { description: "Start a created job.", inputSchema: { job_id: jobId, ...observe } },
+    (a) => result(() => startCommand({ jobId: a.job_id, ...observeInput(a) }, ctx)),
+  );
+  server.registerTool(
+    "status",
+    { description: "A job's state, exit code and timestamps.", inputSchema: { job_id: jobId } },
+    (a) => result(() => statusCommand({ jobId: a.job_id }, ctx)),
+  );
+  server.registerTool(
+    "tail",
+    {
+      description: "The last lines of a job's stdout and stderr.",
+      inputSchema: { job_id: jobId, tail_lines: UInt.optional(), max_bytes: UInt.optional() },
+    },
+    (a) =>
+      result(() =>
+        tailCommand({ jobId: a.job_id, tailLines: a.tail_lines ?? 50, maxBytes: a.max_bytes ?? 65_536 }, ctx),
+      ),
+  );
+  server.registerTool(
+    "wait",
+    {
+      description: "Wait until a job ends, at most until_ms; reports deadline_reached when the bound came first.",
+      inputSchema: { job_id: jobId, until_ms: observe.until_ms },
+    },
+    (a) => result(() => waitCommand({ jobId: a.job_id, timeoutMs: bound(a.until_ms), pollMs: 200 }, ctx)),
+  );
+  server.registerTool(
+    "kill",
+    {
+      description: "Signal a job's whole process group (default TERM) and report the state it ends in.",
+      inputSchema: { job_id: jobId, signal: z.string().optional().describe("TERM, INT, KILL, HUP, ... or a number") },
+    },
+    (a) =>
+      result(() => {
+        const signal = normalizeSignal(a.signal ?? "TERM");
+        if (!signal) throw new AgentExecError("usage_error", `unknown signal ${JSON.stringify(a.signal)}`);
+        return killCommand({ jobId: a.job_id, signal }, ctx);
+      }),
+  );
+  server.registerTool(
+    "list",
+    {
+      description: "List jobs, newest first (all directories unless cwd is given).",
+      inputSchema: {
+        cwd: z.string().optional(),
+        state: z.enum(LIST_STATES).optional(),
+        limit: UInt.optional().describe("Default 50; 0 = all"),
+        tags: z.array(z.string()).optional().describe("Tag patterns, ANDed; ns.* matches a namespace"),
+      },
+    },
+    (a) =>
+      result(() =>
+        listCommand(
+          { all: a.cwd === undefined, cwd: a.cwd, state: a.state, limit: a.limit ?? 50, tags: a.tags ?? [] },
+          ctx,
+        ),
+      ),
+  );
+  server.registerTool(
+    "delete",
+    { description: "Delete a finished job.", inputSchema: { job_id: jobId, dry_run: z.boolean().optional() } },
+    (a) => result(() => deleteCommand({ jobId: a.job_id, all: false, dryRun: a.dry_run ?? false }, ctx)),
+  );
+  return server;
+}
+
+/** Serves MCP on stdin/stdout until the client closes the stream. */
+export async function serveMcp(ctx: Ctx, version: string): Promise<void> {
+  const server = createMcpServer(ctx, version);
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = () => resolve();
+    process.stdin.on("end", () => resolve());
+  });
+  await server.connect(transport);
+  await closed;
+  await server.close();
+}
