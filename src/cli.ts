@@ -11,10 +11,14 @@ import { resolveRoot } from "./store/paths.ts";
 declare const AGENT_EXEC_VERSION: string | undefined;
 declare const AGENT_EXEC_COMMIT: string | undefined;
 
-/** `<version> (<commit>)`, baked in at build time; from source, the package version. */
+/**
+ * `agent-exec <version>+<commit>`: the package version with the build's git commit as semver
+ * build metadata, so the line stays one `agent-exec <version>` token (§1.7) and still names the
+ * exact build. From source, the package version alone.
+ */
 export function versionText(): string {
   const version = typeof AGENT_EXEC_VERSION === "string" ? AGENT_EXEC_VERSION : "0.0.0-dev";
-  const commit = typeof AGENT_EXEC_COMMIT === "string" && AGENT_EXEC_COMMIT !== "" ? ` (${AGENT_EXEC_COMMIT})` : "";
+  const commit = typeof AGENT_EXEC_COMMIT === "string" && AGENT_EXEC_COMMIT !== "" ? `+${AGENT_EXEC_COMMIT}` : "";
   return `agent-exec ${version}${commit}\n`;
 }
 

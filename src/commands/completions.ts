@@ -141,6 +141,9 @@ compdef _agent_exec agent-exec
 `;
 }
 
+/** A fish single-quoted string: nothing in it is expanded when the script is loaded. */
+const fishQuote = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+
 function fish(): string {
   const lines = [
     "# fish completion for agent-exec. Load with: agent-exec completions fish | source",
@@ -150,14 +153,12 @@ function fish(): string {
     `complete -c agent-exec -n "__fish_seen_subcommand_from tag notify; and not __fish_seen_subcommand_from set" -a set`,
   ];
   for (const f of GLOBAL_FLAGS)
-    lines.push(`complete -c agent-exec -l ${f.name}${f.value ? " -r" : ""} -d ${JSON.stringify(f.desc)}`);
+    lines.push(`complete -c agent-exec -l ${f.name}${f.value ? " -r" : ""} -d ${fishQuote(f.desc)}`);
   for (const c of COMMANDS) {
     const word = c.name.split(" ").at(-1) as string;
     const cond = `__fish_seen_subcommand_from ${word}`;
     for (const f of c.flags) {
-      lines.push(
-        `complete -c agent-exec -n "${cond}" -l ${f.name}${f.value ? " -r" : ""} -d ${JSON.stringify(f.desc)}`,
-      );
+      lines.push(`complete -c agent-exec -n "${cond}" -l ${f.name}${f.value ? " -r" : ""} -d ${fishQuote(f.desc)}`);
     }
     if (takesId(c)) lines.push(`complete -c agent-exec -n "${cond}" -a "(__agent_exec_ids '${c.name}')"`);
   }

@@ -37,7 +37,7 @@ export interface Definition {
   cwd: string;
   wrapper: string[];
   tags: string[];
-  /** The env files as absolute paths (resolved against the caller's cwd), so `start` can run anywhere. */
+  /** The env files as given (§2.4: verbatim); relative ones resolve against the launching caller's cwd. */
   envFiles: string[];
   notification: NotificationConfig | undefined;
 }
@@ -82,10 +82,10 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
       "invalid_input",
       `--cwd is not an existing directory: ${JSON.stringify(input.cwd ?? cwd)}`,
     );
-  const envFiles = input.envFiles.map((f) => resolve(ctx.cwd, f));
+  const envFiles = input.envFiles;
   for (const f of envFiles) {
     try {
-      readFileSync(f);
+      readFileSync(resolve(ctx.cwd, f));
     } catch (err) {
       throw new AgentExecError(
         "invalid_input",

@@ -1,5 +1,6 @@
 // `start <id>`: launches a created job exactly once, then observes it like `run` (§3.3, D13).
 import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { AgentExecError } from "../core/errors.ts";
 import { isoNow, monoMs } from "../core/time.ts";
 import { readMeta, readState, resolveJob, writeState } from "../store/job-store.ts";
@@ -25,7 +26,8 @@ function checkLaunchable(meta: MetaRecord, ctx: Ctx): void {
   if (!isDir) throw new AgentExecError("invalid_input", `the job's cwd is not an existing directory: ${cwd}`);
   for (const f of meta.env_files ?? []) {
     try {
-      readFileSync(f);
+      // The supervisor runs in our cwd, so a relative env file is read from here, as it will be.
+      readFileSync(resolve(ctx.cwd, f));
     } catch (err) {
       throw new AgentExecError("invalid_input", `cannot read env file ${f}: ${(err as Error).message}`);
     }

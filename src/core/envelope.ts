@@ -134,6 +134,24 @@ export const CreateResponse = z.strictObject({
   stderr_log_path: z.string(),
 });
 
+export const NotifySetResponse = z.strictObject({
+  ...envelope("notify.set"),
+  job_id: z.string(),
+  notification: z.strictObject({
+    notify_command: z.string().optional(),
+    notify_file: z.string().optional(),
+    on_output_match: z
+      .strictObject({
+        pattern: z.string(),
+        match_type: z.enum(["contains", "regex"]),
+        stream: z.enum(["stdout", "stderr", "either"]),
+        command: z.string().optional(),
+        file: z.string().optional(),
+      })
+      .optional(),
+  }),
+});
+
 export const TagSetResponse = z.strictObject({ ...envelope("tag_set"), job_id: z.string(), tags: z.array(z.string()) });
 
 const removal = {
@@ -226,6 +244,7 @@ export const RESPONSES = {
   list: ListResponse,
   create: CreateResponse,
   tag_set: TagSetResponse,
+  "notify.set": NotifySetResponse,
   delete: DeleteResponse,
   gc: GcResponse,
   schema: SchemaResponse,

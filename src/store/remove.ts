@@ -2,7 +2,10 @@
 import { lstatSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
-/** The sum of regular file sizes below `dir`, recursively (links are not followed). */
+/**
+ * The sum of regular file sizes below `dir`, recursively (links are not followed). The job lock,
+ * which the caller holds while it measures, is not part of the job.
+ */
 export function dirSize(dir: string): number {
   let total = 0;
   let entries: string[];
@@ -12,6 +15,7 @@ export function dirSize(dir: string): number {
     return 0;
   }
   for (const name of entries) {
+    if (name === ".lock") continue;
     const p = join(dir, name);
     try {
       const st = lstatSync(p);
