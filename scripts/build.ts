@@ -20,6 +20,19 @@ function git(...args: string[]): string {
   return r.status === 0 ? r.stdout.trim() : "";
 }
 
+/**
+ * ulid's Node build imports node:crypto, which costs ~5 ms at start-up; its browser build uses
+ * the global Web Crypto (crypto.getRandomValues), which Bun provides for free.
+ */
+const ULID_WEB_CRYPTO: Bun.BunPlugin = {
+  name: "ulid-web-crypto",
+  setup(b) {
+    b.onResolve({ filter: /^ulid$/ }, () => ({
+      path: join(root, "node_modules", "ulid", "dist", "browser", "index.js"),
+    }));
+  },
+};
+
 /** Compiles src/cli.ts for one target (undefined = this host) into `outfile`. */
 export async function build(outfile: string, target?: string): Promise<void> {
   const result = await Bun.build({
@@ -30,6 +43,7 @@ export async function build(outfile: string, target?: string): Promise<void> {
     // Each lazily imported module (yaml, ulid, cac, the run/list/kill handlers) becomes its own
     // chunk inside the executable, so a `status` call never loads their bytecode (P1).
     splitting: true,
+    plugins: [ULID_WEB_CRYPTO],
     define: {
       AGENT_EXEC_VERSION: JSON.stringify(pkg.version),
       AGENT_EXEC_COMMIT: JSON.stringify(process.env.AGENT_EXEC_COMMIT ?? git("rev-parse", "--short=12", "HEAD")),

@@ -6,7 +6,6 @@ import { statusCommand } from "../commands/status.ts";
 import { tailCommand } from "../commands/tail.ts";
 import { AgentExecError, usageError } from "../core/errors.ts";
 import type { NotifyFlags } from "../notify/config.ts";
-import { normalizeSignal } from "../process/signal.ts";
 import { isValidTagPattern } from "../store/tags.ts";
 import { flagSet, flagValue, flagValues, type ParsedArgs, uintFlag } from "./parse.ts";
 
@@ -168,6 +167,7 @@ export const DISPATCH: Record<string, Dispatch> = {
   },
   async kill(args, ctx) {
     const raw = flagValue(args, "signal") ?? "TERM";
+    const { normalizeSignal } = await import("../process/signal-names.ts");
     const signal = normalizeSignal(raw);
     if (!signal)
       throw usageError(`unknown signal ${JSON.stringify(raw)}: use a name like TERM, INT, KILL, HUP, USR1 or a number`);

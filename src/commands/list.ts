@@ -1,11 +1,12 @@
 // `list`: the jobs of the current directory (or all), filtered, newest first, bounded (§3.8, D19).
-import { type Dirent, readdirSync } from "node:fs";
+import { type Dirent, readdirSync, statSync } from "node:fs";
 import { normalizeCwd } from "../core/cwd.ts";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
 import { parseTimestamp } from "../core/time.ts";
 import { tryReadMeta, tryReadState } from "../store/job-store.ts";
+import { type JobFacts, ListCache } from "../store/list-cache.ts";
 import { reconcile } from "../store/observe.ts";
-import { jobPaths } from "../store/paths.ts";
+import { type JobPaths, jobPaths } from "../store/paths.ts";
 import { tagMatches } from "../store/tags.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
@@ -19,6 +20,52 @@ export interface ListInput {
   state?: (typeof LIST_STATES)[number];
   limit: number;
   tags: string[];
+}
+
+/** A job's summary, from the cache when its directory is unchanged, else from its files. */
+function factsOf(root: string, name: string, cache: ListCache): JobFacts | null {
+  // A plain concatenation: the hit path runs 10 000 times for a big store, and path.join of
+  // every job file (jobPaths) would cost more than the lookup itself.
+  const mtimeOf = (): number => {
+    try {
+      return statSync(`${root}/${name}`).mtimeMs;
+    } catch {
+      return Number.NaN;
+    }
+  };
+  const cached = cache.get(name, mtimeOf);
+  if (cached !== undefined) return cached;
+  // Take the mtime before reading: a write that lands meanwhile then fails the next check.
+  const mtime = mtimeOf();
+  const facts = readFacts(jobPaths(root, name));
+  cache.set(name, mtime, facts);
+  return facts;
+}
+
+function readFacts(paths: JobPaths): JobFacts | null {
+  const meta = tryReadMeta(paths);
+  if (!meta) return null;
+  const raw = tryReadState(paths);
+  const state = raw && raw.job.status === "running" ? reconcile(paths, raw).state : raw;
+  const status = state ? state.job.status : "unknown";
+  const summary: Record<string, unknown> = { job_id: meta.job.id, state: status };
+  if (state) put(summary, "exit_code", state.result.exit_code);
+  summary.created_at = meta.created_at;
+  if (state) {
+    put(summary, "started_at", state.job.started_at);
+    put(summary, "finished_at", state.finished_at);
+    summary.updated_at = state.updated_at;
+  }
+  summary.tags = meta.tags;
+  if (state) addD26(summary, state);
+  return {
+    id: meta.job.id,
+    cwd: meta.cwd,
+    tags: meta.tags,
+    status,
+    started: parseTimestamp(state?.job.started_at),
+    summary,
+  };
 }
 
 interface Row {
@@ -40,32 +87,20 @@ export async function listCommand(input: ListInput, ctx: Ctx): Promise<Outcome> 
   }
   const rows: Row[] = [];
   let skipped = 0;
+  const cache = new ListCache(ctx.root, entries.length);
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
-    const paths = jobPaths(ctx.root, entry.name);
-    const meta = tryReadMeta(paths);
-    if (!meta) {
+    const facts = factsOf(ctx.root, entry.name, cache);
+    if (!facts) {
       skipped++;
       continue;
     }
-    if (cwdFilter !== undefined && meta.cwd !== cwdFilter) continue;
-    if (!input.tags.every((p) => tagMatches(p, meta.tags))) continue;
-    const raw = tryReadState(paths);
-    const state = raw && raw.job.status === "running" ? reconcile(paths, raw).state : raw;
-    const status = state ? state.job.status : "unknown";
-    if (input.state !== undefined && status !== input.state) continue;
-    const summary: Record<string, unknown> = { job_id: meta.job.id, state: status };
-    if (state) put(summary, "exit_code", state.result.exit_code);
-    summary.created_at = meta.created_at;
-    if (state) {
-      put(summary, "started_at", state.job.started_at);
-      put(summary, "finished_at", state.finished_at);
-      summary.updated_at = state.updated_at;
-    }
-    summary.tags = meta.tags;
-    if (state) addD26(summary, state);
-    rows.push({ summary, started: parseTimestamp(state?.job.started_at), id: meta.job.id });
+    if (cwdFilter !== undefined && facts.cwd !== cwdFilter) continue;
+    if (!input.tags.every((p) => tagMatches(p, facts.tags))) continue;
+    if (input.state !== undefined && facts.status !== input.state) continue;
+    rows.push({ summary: facts.summary, started: facts.started, id: facts.id });
   }
+  cache.save();
   // Newest start first; never-started (created, unknown) last; ties by id, descending.
   rows.sort((a, b) => {
     const an = Number.isNaN(a.started);

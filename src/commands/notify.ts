@@ -2,6 +2,7 @@
 import { statSync } from "node:fs";
 import { checkPattern, mergeNotification, type NotifyFlags } from "../notify/config.ts";
 import { readMeta, resolveJob, writeMeta } from "../store/job-store.ts";
+import { bumpListGeneration } from "../store/list-cache.ts";
 import { withJobLock } from "../store/lock.ts";
 import type { JobPaths } from "../store/paths.ts";
 import type { MetaRecord } from "../store/records.ts";
@@ -45,6 +46,7 @@ export async function notifySetCommand(input: NotifySetInput, ctx: Ctx): Promise
       next.output_match_since = logEnds(job.paths);
     }
     writeMeta(job.paths, next);
+    bumpListGeneration(ctx.root);
     return notification;
   });
   return { payload: { type: "notify.set", job_id: job.id, notification: saved ?? {} } };

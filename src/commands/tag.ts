@@ -1,5 +1,6 @@
 // `tag set <id> [--tag T]...`: replaces a job's tags under the job lock (§3.9, D13).
 import { readMeta, resolveJob, writeMeta } from "../store/job-store.ts";
+import { bumpListGeneration } from "../store/list-cache.ts";
 import { withJobLock } from "../store/lock.ts";
 import { dedupe } from "../store/tags.ts";
 import type { Ctx, Outcome } from "./context.ts";
@@ -18,6 +19,7 @@ export async function tagSetCommand(input: TagSetInput, ctx: Ctx): Promise<Outco
   await withJobLock(job.paths.dir, () => {
     const meta = readMeta(job.paths);
     writeMeta(job.paths, { ...meta, tags });
+    bumpListGeneration(ctx.root);
   });
   return { payload: { type: "tag_set", job_id: job.id, tags } };
 }

@@ -12,7 +12,7 @@ import { AgentExecError, ERROR_TABLE, toAgentExecError } from "../core/errors.ts
 import { log } from "../core/log.ts";
 import { errorEnvelope, successEnvelope } from "../core/output.ts";
 import { monoMs } from "../core/time.ts";
-import { normalizeSignal } from "../process/signal.ts";
+import { normalizeSignal } from "../process/signal-names.ts";
 import { isValidTagPattern } from "../store/tags.ts";
 import { ExecBody, KillBody, parseBody, uintQuery } from "./request.ts";
 

@@ -16,7 +16,7 @@ import { tailCommand } from "../commands/tail.ts";
 import { waitCommand } from "../commands/wait.ts";
 import { AgentExecError, toAgentExecError } from "../core/errors.ts";
 import { errorEnvelope, successEnvelope } from "../core/output.ts";
-import { normalizeSignal } from "../process/signal.ts";
+import { normalizeSignal } from "../process/signal-names.ts";
 
 /** The longest a tool call may block by default: under a typical 60 s client timeout. */
 export const DEFAULT_MAX_WAIT_MS = 50_000;

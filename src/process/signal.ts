@@ -1,31 +1,6 @@
-// Signal names (D10), process-group signalling and liveness checks; the only place that knows the OS.
+// Process-group signalling and liveness checks; with signal-names.ts, the only place that knows the OS.
 import { readdirSync, readFileSync } from "node:fs";
-import { constants } from "node:os";
 import { errnoOf } from "../core/errors.ts";
-
-const SIGNALS = constants.signals as Record<string, number>;
-
-/**
- * Normalises a user-given signal to its bare name: `term`, `SIGTERM`, `Term` and `15` all give
- * `TERM`. Returns undefined for anything that is not a signal of this platform.
- */
-export function normalizeSignal(input: string): string | undefined {
-  const s = input.trim();
-  if (/^\d+$/.test(s)) {
-    const num = Number(s);
-    for (const [name, n] of Object.entries(SIGNALS)) if (n === num) return name.slice(3);
-    return undefined;
-  }
-  const upper = s.toUpperCase();
-  const name = upper.startsWith("SIG") ? upper : `SIG${upper}`;
-  return SIGNALS[name] !== undefined && name !== "SIG" ? name.slice(3) : undefined;
-}
-
-/** The bare name of a signal Bun reports (`SIGTERM` or a number), e.g. `TERM`. */
-export function bareSignalName(sig: string | number): string {
-  if (typeof sig === "number") return normalizeSignal(String(sig)) ?? String(sig);
-  return sig.startsWith("SIG") ? sig.slice(3) : sig;
-}
 
 /**
  * Sends `signal` (a bare name) to the whole process group `pgid`. A group that is already gone

@@ -1,27 +1,17 @@
 // The per-job supervisor: spawns the command in its own process group, follows its logs, enforces
 // the timeout, and records the end exactly once. It is the only writer of state.json after launch.
-import {
-  appendFileSync,
-  closeSync,
-  type FSWatcher,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  watch,
-} from "node:fs";
+import { appendFileSync, closeSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
-import { dirname } from "node:path";
 import { isoNow, monoMs } from "../core/time.ts";
 import { Notifier } from "../notify/notifier.ts";
-import { bareSignalName, groupAlive, signalGroup } from "../process/signal.ts";
+import { groupAlive, signalGroup } from "../process/signal.ts";
+import { bareSignalName } from "../process/signal-names.ts";
 import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import type { MetaRecord, StateRecord } from "../store/records.ts";
-import { LineCapture } from "./capture.ts";
 import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
 import { RUNTIME_ENV_VAR } from "./env-var.ts";
+import { LogFollower } from "./follow.ts";
 
 /**
  * How long the terminal state may wait for full.log to catch up (D9). stdout.log and stderr.log
@@ -165,16 +155,23 @@ class Supervisor {
       setPriority(process.pid, Math.min(19, getPriority(process.pid) + 10));
     } catch {}
 
-    const capture = this.startCapture(notifier);
+    const follower = new LogFollower(
+      this.paths.stdout,
+      this.paths.stderr,
+      this.fullLogPath ?? this.paths.full,
+      notifier,
+    );
     const timers = this.startTimers(pid);
 
     await child.exited;
     const durationMs = Math.round(monoMs() - spawnedAt);
     timers.stopProgress();
 
-    // D9: publish the end only once full.log has caught up (bounded), so a tail after wait
-    // never misses output. stdout.log/stderr.log are already complete: the job wrote them itself.
-    const drained = capture.drain(DRAIN_WINDOW_MS);
+    // D9: stdout.log and stderr.log are complete now (the job wrote them itself), so a tail after
+    // wait never misses a byte. full.log is derived from them: give it a short window to catch up,
+    // so small jobs are fully consistent, without making a 1 GiB job's caller wait for it.
+    follower.exited();
+    await Promise.race([follower.caughtUp, Bun.sleep(DRAIN_WINDOW_MS)]);
     const signal = child.signalCode == null ? null : bareSignalName(child.signalCode);
     const now = isoNow();
     this.terminal = true;
@@ -192,9 +189,11 @@ class Supervisor {
       updated_at: now,
     };
     writeState(this.paths, this.state);
-    await drained;
-    capture.close();
-    await notifier.finish(this.state);
+    // With output matching, job.finished follows the last match event; without it, it need not
+    // wait for full.log to catch up with a burst.
+    const closing = follower.caughtUp.then(() => follower.close());
+    const finishing = notifier.matching ? closing.then(() => notifier.finish(this.state)) : notifier.finish(this.state);
+    await Promise.all([closing, finishing]);
     await timers.settled();
   }
 
@@ -219,78 +218,6 @@ class Supervisor {
         unlinkSync(claimed);
       } catch {}
     }
-  }
-
-  /** Follows both logs into full.log, woken by inotify/FSEvents with a slow poll as a fallback. */
-  private startCapture(notifier: Notifier) {
-    const fullPath = this.fullLogPath ?? this.paths.full;
-    if (this.fullLogPath) mkdirSync(dirname(this.fullLogPath), { recursive: true });
-    const fullFd = openSync(fullPath, "a");
-    const caps = [
-      new LineCapture(this.paths.stdout, "stdout", fullFd),
-      new LineCapture(this.paths.stderr, "stderr", fullFd),
-    ];
-    let scheduled = false;
-    let closed = false;
-    const onLine = notifier.onLine.bind(notifier);
-    const pumpAll = (): number => {
-      // Settings may change while the job runs (notify set): look before each read.
-      notifier.refresh();
-      for (const c of caps) c.listener = notifier.matching ? onLine : undefined;
-      return caps.reduce((n, c) => n + c.pump(), 0);
-    };
-    const tick = () => {
-      scheduled = false;
-      if (closed) return;
-      // A big burst is read in slices so the exit and timers are never starved.
-      if (pumpAll() > 0) schedule();
-    };
-    const schedule = () => {
-      if (!scheduled && !closed) {
-        scheduled = true;
-        setImmediate(tick);
-      }
-    };
-    const watchers: FSWatcher[] = [];
-    for (const p of [this.paths.stdout, this.paths.stderr]) {
-      try {
-        watchers.push(watch(p, { persistent: false }, schedule));
-      } catch {
-        // No watcher available (inotify limits): the poll below still drives the capture.
-      }
-    }
-    const poll = setInterval(schedule, watchers.length === 2 ? 500 : 50);
-    poll.unref();
-    return {
-      /** Reads to the end; resolves true when done within `windowMs`, false when it gave up waiting. */
-      drain: (windowMs: number): Promise<boolean> => {
-        const deadline = monoMs() + windowMs;
-        return new Promise((resolve) => {
-          const step = () => {
-            if (closed) return resolve(true);
-            if (pumpAll() === 0) return resolve(true);
-            if (monoMs() > deadline) {
-              // Keep catching up after the state is published; close() waits for it.
-              resolve(false);
-              return;
-            }
-            setImmediate(step);
-          };
-          step();
-        });
-      },
-      close: () => {
-        closed = true;
-        clearInterval(poll);
-        for (const w of watchers) w.close();
-        notifier.refresh();
-        for (const c of caps) {
-          c.listener = notifier.matching ? onLine : undefined;
-          c.finish();
-        }
-        closeSync(fullFd);
-      },
-    };
   }
 
   /** The timeout (D12) and the progress refresher (§4.9), both through the single state writer. */

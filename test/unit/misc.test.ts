@@ -6,7 +6,7 @@ import { defaultConfigPath, resolveWrapper } from "../../src/core/config.ts";
 import { ERROR_TABLE, toAgentExecError } from "../../src/core/errors.ts";
 import { parseLevel } from "../../src/core/log.ts";
 import { errorEnvelope, successEnvelope } from "../../src/core/output.ts";
-import { bareSignalName, normalizeSignal } from "../../src/process/signal.ts";
+import { bareSignalName, normalizeSignal } from "../../src/process/signal-names.ts";
 import { isValidIdArgument, resolveRoot } from "../../src/store/paths.ts";
 import { dedupe, isValidTag, isValidTagPattern, tagMatches } from "../../src/store/tags.ts";
 
