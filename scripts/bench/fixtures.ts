@@ -1,0 +1,74 @@
+// Reference programs the bench compares against: Bun binaries built like agent-exec, and Debian's nq.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const SOURCES: Record<string, string> = {
+  // A hello world that does what a status call does at the very least: print one JSON line.
+  hello: 'console.log(JSON.stringify({ schema_version: "0.1", ok: true, type: "hello" }));\n',
+  // A Bun process that only stays alive: the memory floor of any Bun-compiled supervisor.
+  idle: "setInterval(() => {}, 1 << 30);\n",
+  // The floor of any `list`: read and parse every job's meta.json and state.json, print a count.
+  reader: [
+    'import { readdirSync, readFileSync } from "node:fs";',
+    "const root = process.argv[2];",
+    "let n = 0;",
+    "for (const id of readdirSync(root)) {",
+    "  try {",
+    '    JSON.parse(readFileSync(root + "/" + id + "/meta.json", "utf8"));',
+    '    JSON.parse(readFileSync(root + "/" + id + "/state.json", "utf8"));',
+    "    n++;",
+    "  } catch {}",
+    "}",
+    "console.log(JSON.stringify({ ok: true, jobs: n }));",
+    "",
+  ].join("\n"),
+};
+
+/**
+ * Compiles one of the reference programs exactly as scripts/build.ts compiles agent-exec (esm,
+ * minify, bytecode, no autoloading) and caches it per Bun version under the system temp dir.
+ */
+export async function referenceBinary(name: "hello" | "idle" | "reader"): Promise<string> {
+  const dir = join(tmpdir(), "agent-exec-bench-cache", `bun-${Bun.version}`);
+  const outfile = join(dir, `${name}-${Bun.hash(SOURCES[name] as string).toString(36)}`);
+  if (existsSync(outfile)) return outfile;
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, `${name}.ts`);
+  writeFileSync(entry, SOURCES[name] as string);
+  const result = await Bun.build({
+    entrypoints: [entry],
+    format: "esm",
+    minify: true,
+    bytecode: true,
+    compile: {
+      outfile,
+      autoloadDotenv: false,
+      autoloadBunfig: false,
+      autoloadTsconfig: false,
+      autoloadPackageJson: false,
+    },
+  });
+  if (!result.success) throw new Error(`cannot build the ${name} reference: ${result.logs.join("; ")}`);
+  return outfile;
+}
+
+/** Path of nq, installing the Debian package when it is missing and we run as root. */
+export function ensureNq(log: (msg: string) => void): string | undefined {
+  const found = Bun.which("nq");
+  if (found) return found;
+  if (process.getuid?.() !== 0 || !Bun.which("apt-get")) return undefined;
+  log("installing nq with apt-get");
+  const install = () =>
+    Bun.spawnSync(["apt-get", "install", "-y", "nq"], {
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      timeout: 120_000,
+    }).exitCode === 0;
+  if (!install()) {
+    Bun.spawnSync(["apt-get", "update"], { stdout: "ignore", stderr: "ignore", timeout: 120_000 });
+    install();
+  }
+  return Bun.which("nq") ?? undefined;
+}

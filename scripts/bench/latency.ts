@@ -1,0 +1,223 @@
+// P1–P4: start-up and latency of the short commands, each against its reference in the same run.
+import { closeSync, constants, openSync, readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { ensureNq, referenceBinary } from "./fixtures.ts";
+import { alive, settle, signal, timed } from "./proc.ts";
+import { aeOk, cleanRoot, newRoot, readState, settleJob } from "./store.ts";
+import { type Ctx, errorRow, fmtMs, fmtRatio, type Row, stats, until, verdict } from "./util.ts";
+
+/** P1: `status` and `tail` of a finished job vs a hello world compiled the same way, interleaved. */
+export async function p1(ctx: Ctx): Promise<Row[]> {
+  const hello = await referenceBinary("hello");
+  const root = newRoot(ctx, "p1");
+  try {
+    const id = aeOk(ctx, root, ["run", "--wait", "--", "sh", "-c", "seq 1 200"]).job_id as string;
+    await settleJob(root, id);
+    const argv: Record<string, string[]> = {
+      hello: [hello],
+      status: [ctx.bin, "--root", root, "status", id],
+      tail: [ctx.bin, "--root", root, "tail", id],
+      // Context only: the binary's start-up floor, with no job store work at all.
+      version: [ctx.bin, "--version"],
+    };
+    const names = Object.keys(argv);
+    const samples: Record<string, number[]> = { hello: [], status: [], tail: [], version: [] };
+    const n = ctx.quick ? 60 : 200;
+    for (let i = -5; i < n; i++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(i + 5 + k) % names.length] as string;
+        const r = timed(argv[name] as string[], ctx.env);
+        const good = name === "version" ? r.stdout.startsWith("agent-exec ") : r.stdout.includes('"ok":true');
+        if (r.code !== 0 || !good) throw new Error(`${name} failed: ${r.stdout}${r.stderr}`);
+        if (i >= 0) samples[name]?.push(r.ms);
+      }
+    }
+    const h = stats(samples.hello as number[]);
+    const v = stats(samples.version as number[]);
+    ctx.notes.push(
+      `P1: \`agent-exec --version\` (start-up only, no store access) in the same loop: ${fmtMs(v.median)} = ${fmtRatio(v.median / h.median)} hello.`,
+    );
+    return ["status", "tail"].map((name) => {
+      const s = stats(samples[name] as number[]);
+      const ratio = s.median / h.median;
+      return {
+        id: "P1",
+        measure: `\`${name}\` of a finished job, whole process (median of ${n}, interleaved)`,
+        ours: `${fmtMs(s.median)} = ${fmtRatio(ratio)} hello`,
+        budget: "≤ 1.5× hello",
+        peer: `hello ${fmtMs(h.median)}; ref 4 ms`,
+        verdict: verdict(ratio <= 1.5),
+        figures: { command: name, ms: s, hello_ms: h, version_ms: v, ratio },
+      };
+    });
+  } finally {
+    await cleanRoot(root);
+  }
+}
+
+/** P2: `run --snapshot-after 0 -- true` vs `nq true`, alternating, each on a quiet machine. */
+export async function p2(ctx: Ctx): Promise<Row[]> {
+  const measure = "`run --snapshot-after 0 -- true` vs `nq true`";
+  const nq = ensureNq(ctx.log);
+  if (!nq) return [errorRow("P2", measure, new Error("nq is not installed and could not be installed"))];
+  const root = newRoot(ctx, "p2");
+  const nqEnv = { ...ctx.env, NQDIR: newRoot(ctx, "nq") };
+  try {
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    const n = ctx.quick ? 30 : 100;
+    for (let i = -3; i < n; i++) {
+      for (const which of i % 2 ? ["ours", "nq"] : ["nq", "ours"]) {
+        if (which === "ours") {
+          const r = aeOk(ctx, root, ["run", "--snapshot-after", "0", "--", "true"]);
+          if (i >= 0) ours.push(r.ms);
+          await settleJob(root, r.job_id as string);
+        } else {
+          const r = timed([nq, "true"], nqEnv);
+          if (r.code !== 0) throw new Error(`nq failed: ${r.stderr}`);
+          if (i >= 0) theirs.push(r.ms);
+          timed([nq, "-w", r.stdout.trim()], nqEnv, 10_000);
+        }
+      }
+    }
+    const o = stats(ours);
+    const q = stats(theirs);
+    const ratio = o.median / q.median;
+    return [
+      {
+        id: "P2",
+        measure: `${measure} (median of ${n}, alternating)`,
+        ours: `${fmtMs(o.median)} = ${fmtRatio(ratio)} nq`,
+        budget: "≤ 5× nq",
+        peer: `nq ${fmtMs(q.median)}; ref 4.2× nq`,
+        verdict: verdict(ratio <= 5),
+        figures: { ms: o, nq_ms: q, ratio },
+      },
+    ];
+  } finally {
+    await cleanRoot(root);
+    await cleanRoot(nqEnv.NQDIR);
+  }
+}
+
+/** P3: `run --wait -- true`, end to end, one at a time, with a breakdown from the job's own timestamps. */
+export async function p3(ctx: Ctx): Promise<Row[]> {
+  const root = newRoot(ctx, "p3");
+  try {
+    const ms: number[] = [];
+    const phase: Record<string, number[]> = { toCreated: [], toStarted: [], child: [], afterFinish: [] };
+    const n = ctx.quick ? 15 : 50;
+    for (let i = -3; i < n; i++) {
+      const wall0 = Date.now();
+      const r = aeOk(ctx, root, ["run", "--wait", "--", "true"]);
+      const wall1 = Date.now();
+      if (r.state !== "exited" || r.exit_code !== 0) throw new Error(`unexpected result: ${r.stdout}`);
+      const id = r.job_id as string;
+      const st = await settleJob(root, id);
+      if (i < 0) continue;
+      ms.push(r.ms);
+      const meta = JSON.parse(readFileSync(join(root, id, "meta.json"), "utf8")) as { created_at: string };
+      const created = Date.parse(meta.created_at);
+      const started = Date.parse(st.job.started_at ?? "");
+      const finished = Date.parse(st.finished_at ?? "");
+      phase.toCreated?.push(created - wall0);
+      phase.toStarted?.push(started - created);
+      phase.child?.push(finished - started);
+      phase.afterFinish?.push(wall1 - finished);
+    }
+    const s = stats(ms);
+    const med = (k: string) => stats(phase[k] as number[]).median;
+    ctx.notes.push(
+      `P3 breakdown (medians, wall clock, ms resolution): spawn → meta.json created_at ${med("toCreated")} ms; ` +
+        `→ child started (supervisor up, started_at) ${med("toStarted")} ms; child \`sh -lc … true\` ${med("child")} ms; ` +
+        `finished_at → \`run\` exited ${med("afterFinish")} ms.`,
+    );
+    return [
+      {
+        id: "P3",
+        measure: `\`run --wait -- true\`, end to end (median of ${n})`,
+        ours: fmtMs(s.median),
+        budget: "≤ 40 ms",
+        peer: "ref 205 ms",
+        verdict: verdict(s.median <= 40),
+        figures: {
+          ms: s,
+          breakdown_median_ms: Object.fromEntries(Object.keys(phase).map((k) => [k, med(k)])),
+        },
+      },
+    ];
+  } finally {
+    await cleanRoot(root);
+  }
+}
+
+/** Opens the FIFO for writing without blocking; undefined until the job has it open for reading. */
+function openWriter(fifo: string): number | undefined {
+  try {
+    return openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * P4: a job blocks reading a FIFO; `wait` is started and left to settle (its main thread idle);
+ * then the FIFO is released, which ends the job, and we time until `wait` exits.
+ */
+export async function p4(ctx: Ctx): Promise<Row[]> {
+  const root = newRoot(ctx, "p4");
+  const lat: number[] = [];
+  const recorded: number[] = [];
+  let unsettled = 0;
+  try {
+    const n = ctx.quick ? 10 : 30;
+    for (let i = 0; i < n; i++) {
+      const fifo = join(root, `fifo-${i}`);
+      if (Bun.spawnSync(["mkfifo", fifo]).exitCode !== 0) throw new Error("mkfifo failed");
+      const id = aeOk(ctx, root, ["run", "--snapshot-after", "0", "--", "sh", "-c", `read x < ${fifo}`])
+        .job_id as string;
+      await until("the job to record its process group", 10_000, () => readState(root, id)?.pgid);
+      const fd = await until("the job to open the FIFO", 10_000, () => openWriter(fifo));
+      const wait = Bun.spawn([ctx.bin, "--root", root, "wait", id], { env: ctx.env, stdout: "pipe", stderr: "pipe" });
+      let fdOpen = true;
+      try {
+        if (!(await settle(wait.pid, 30, 5000))) unsettled++;
+        await Bun.sleep(Math.random() * 20); // a random phase against any poll interval
+        if (!alive(wait.pid))
+          throw new Error(`wait exited before the job ended: ${await new Response(wait.stdout).text()}`);
+        const wall0 = Date.now();
+        const t0 = performance.now();
+        writeSync(fd, "x\n");
+        closeSync(fd);
+        fdOpen = false;
+        await wait.exited;
+        lat.push(performance.now() - t0);
+        const out = await new Response(wait.stdout).text();
+        if (wait.exitCode !== 0 || !out.includes('"state":"exited"')) throw new Error(`wait printed ${out}`);
+        const st = await settleJob(root, id);
+        if (st.finished_at) recorded.push(Date.parse(st.finished_at) - wall0);
+      } finally {
+        if (fdOpen) closeSync(fd);
+        signal(wait.pid, "SIGKILL");
+      }
+    }
+    const s = stats(lat);
+    const rec = recorded.length ? stats(recorded) : undefined;
+    if (rec)
+      ctx.notes.push(`P4: release → supervisor's finished_at (wall clock, ms resolution): median ${rec.median} ms.`);
+    if (unsettled) ctx.notes.push(`P4: ${unsettled} of ${n} wait processes never went idle for 30 ms before release.`);
+    return [
+      {
+        id: "P4",
+        measure: `\`wait\` returning after the job exits (median of ${n})`,
+        ours: `${fmtMs(s.median)} (p90 ${fmtMs(s.p90)})`,
+        budget: "≤ 20 ms",
+        peer: "ref 100–200 ms",
+        verdict: verdict(s.median <= 20),
+        figures: { ms: s, release_to_finished_at_ms: rec, unsettled },
+      },
+    ];
+  } finally {
+    await cleanRoot(root);
+  }
+}
