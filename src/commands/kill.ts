@@ -3,7 +3,7 @@ import { renameSync, unlinkSync } from "node:fs";
 import { AgentExecError } from "../core/errors.ts";
 import { monoMs } from "../core/time.ts";
 import { waitForTerminal } from "../core/wait-state.ts";
-import { signalGroup } from "../process/signal.ts";
+import { logWriterGroups, signalGroup } from "../process/signal.ts";
 import { atomicWrite } from "../store/atomic-write.ts";
 import { resolveJob, tryReadState } from "../store/job-store.ts";
 import { observe } from "../store/observe.ts";
@@ -30,7 +30,7 @@ const NON_TERMINATING = new Set(["CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU",
  */
 export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> {
   const job = resolveJob(ctx.root, input.jobId);
-  let { state } = observe(job.paths);
+  let { state, supervisorAlive } = observe(job.paths);
   if (state.job.status === "created") {
     throw new AgentExecError(
       "invalid_state",
@@ -38,7 +38,7 @@ export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> 
     );
   }
   if (!TERMINAL.has(state.job.status)) {
-    await deliver(job.paths, input.signal, state.pgid);
+    await deliver(job.paths, input.signal, state.pgid, supervisorAlive);
     if (!NON_TERMINATING.has(input.signal)) {
       state = (await waitForTerminal(job.paths, { timeoutMs: OUTCOME_WAIT_MS, pollMs: 50 })).observed.state;
     } else {
@@ -55,9 +55,19 @@ export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> 
  * then a kill.request file hands the signal to the supervisor, which applies it right after it
  * spawns the child; whichever side renames the request first delivers it, so it is sent once.
  */
-async function deliver(paths: JobPaths, signal: string, pgid: number | undefined): Promise<void> {
+async function deliver(
+  paths: JobPaths,
+  signal: string,
+  pgid: number | undefined,
+  supervisorAlive: boolean,
+): Promise<void> {
   if (pgid !== undefined) {
     signalGroup(pgid, signal);
+    return;
+  }
+  if (!supervisorAlive) {
+    // The supervisor died before it recorded the group: find the job by the logs it writes to.
+    for (const g of logWriterGroups([paths.stdout, paths.stderr])) signalGroup(g, signal);
     return;
   }
   atomicWrite(paths.killRequest, signal);

@@ -49,7 +49,12 @@ function tokenMatches(given: string, expected: string): boolean {
 async function readJson(req: Request, optional: boolean): Promise<unknown> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY) throw new PayloadTooLarge();
-  const buf = await req.arrayBuffer();
+  // A client that stops sending its body gets 408 instead of holding a request open.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RequestTimeout()), BODY_TIMEOUT_MS);
+  });
+  const buf = await Promise.race([req.arrayBuffer(), stalled]).finally(() => clearTimeout(timer));
   if (buf.byteLength > MAX_BODY) throw new PayloadTooLarge();
   if (buf.byteLength === 0) {
     if (optional) return {};
@@ -63,6 +68,10 @@ async function readJson(req: Request, optional: boolean): Promise<unknown> {
 }
 
 class PayloadTooLarge extends Error {}
+class RequestTimeout extends Error {}
+
+/** How long a request body may take to arrive. */
+export const BODY_TIMEOUT_MS = 10_000;
 
 type Route = {
   method: string;
@@ -70,7 +79,14 @@ type Route = {
   handle: (m: RegExpExecArray, req: Request, url: URL, ctx: Ctx) => Promise<Outcome>;
 };
 
-const id = (m: RegExpExecArray) => decodeURIComponent(m[1] as string);
+/** The id segment of a route, decoded; malformed %-escapes cannot name a job (D1). */
+function id(m: RegExpExecArray): string {
+  try {
+    return decodeURIComponent(m[1] as string);
+  } catch {
+    throw new AgentExecError("job_not_found", `job not found: invalid job id ${JSON.stringify(m[1])}`);
+  }
+}
 
 /** The route table. Every route calls the same handler as the CLI command of the same name. */
 const ROUTES: Route[] = [
@@ -242,6 +258,11 @@ async function route(req: Request, url: URL, ctx: Ctx, opts: ServerOptions): Pro
     return json(200, successEnvelope(payload));
   } catch (caught) {
     if (caught instanceof PayloadTooLarge) return fail(413, "invalid_request", `request body over ${MAX_BODY} bytes`);
+    if (caught instanceof RequestTimeout) {
+      const res = fail(408, "invalid_request", `request body not received within ${BODY_TIMEOUT_MS} ms`);
+      res.headers.set("connection", "close"); // the rest of the body will never be read
+      return res;
+    }
     const err = toAgentExecError(caught);
     if (err.code === "internal_error") log("warn", `${req.method} ${path}: ${err.message}`);
     return json(err.code === "usage_error" ? 400 : ERROR_TABLE[err.code].http, errorEnvelope(err));

@@ -1,5 +1,5 @@
 // Process-group signalling and liveness checks; with signal-names.ts, the only place that knows the OS.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { errnoOf } from "../core/errors.ts";
 
 /**
@@ -67,4 +67,35 @@ export function groupAlive(pgid: number | undefined): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Linux: the process groups of live processes that have one of `paths` open as their stdout or
+ * stderr. The job's processes write straight into its log files, so this finds them even before
+ * their process group is on record (a supervisor killed right after spawning the job).
+ * Elsewhere: none.
+ */
+export function logWriterGroups(paths: readonly string[]): number[] {
+  if (!hasProc) return [];
+  const groups = new Set<number>();
+  for (const name of readdirSync("/proc")) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    for (const fd of ["1", "2"]) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${name}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (!paths.includes(target)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, "latin1");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        if (fields[0] !== "Z") groups.add(Number(fields[2]));
+      } catch {}
+      break;
+    }
+  }
+  return [...groups];
 }

@@ -10,7 +10,7 @@ let counter = 0;
  * ignores. No fsync: atomicity against crashes of our own processes is what the contract needs,
  * and an fsync per state write would cost milliseconds on every job.
  */
-export function atomicWrite(path: string, data: string | Uint8Array, mode?: number): void {
+export function atomicWrite(path: string, data: string | Uint8Array, mode?: number, inPlaceWhenFull = false): void {
   const tmp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${++counter}`);
   try {
     writeFileSync(tmp, data, mode === undefined ? undefined : { mode });
@@ -20,6 +20,13 @@ export function atomicWrite(path: string, data: string | Uint8Array, mode?: numb
       unlinkSync(tmp);
     } catch {
       // The temp file was never created, or is already gone.
+    }
+    // A full disk has no room for a second copy; a small record can still replace itself in
+    // place (truncating frees its blocks first). Not atomic, but better than no record at all.
+    const code = (err as { code?: string }).code;
+    if (inPlaceWhenFull && (code === "ENOSPC" || code === "EDQUOT")) {
+      writeFileSync(path, data, mode === undefined ? undefined : { mode });
+      return;
     }
     throw err;
   }

@@ -62,7 +62,8 @@ export function writeState(p: JobPaths, state: StateRecord): void {
   if (state.reason !== undefined) ordered.reason = state.reason;
   if (state.supervisor_pid !== undefined) ordered.supervisor_pid = state.supervisor_pid;
   if (state.pgid !== undefined) ordered.pgid = state.pgid;
-  atomicWrite(p.state, prettyJson(ordered));
+  // state.json is what every reader trusts: on a full disk it is still written, in place.
+  atomicWrite(p.state, prettyJson(ordered), undefined, true);
 }
 
 /** Atomically replaces meta.json. */

@@ -1,7 +1,7 @@
 // Reads a job's state and reconciles a `running` record whose supervisor is gone (D8).
 import { readFileSync } from "node:fs";
 import { isoNow, parseTimestamp } from "../core/time.ts";
-import { groupAlive, pidAlive } from "../process/signal.ts";
+import { groupAlive, logWriterGroups, pidAlive } from "../process/signal.ts";
 import { readState, tryReadState, writeState } from "./job-store.ts";
 import type { JobPaths } from "./paths.ts";
 import type { StateRecord } from "./records.ts";
@@ -57,7 +57,11 @@ export function reconcile(paths: JobPaths, state: StateRecord): Observed {
   // may have written just before it exited, then decide.
   const fresh = tryReadState(paths) ?? state;
   if (fresh.job.status !== "running") return { state: fresh, supervisorAlive: true };
-  if (groupAlive(fresh.pgid)) return { state: fresh, supervisorAlive: false };
+  // The process group is on record once the job runs; in the instant between the spawn and that
+  // record, the job is found by the log files it writes to.
+  const alive =
+    fresh.pgid !== undefined ? groupAlive(fresh.pgid) : logWriterGroups([paths.stdout, paths.stderr]).length > 0;
+  if (alive) return { state: fresh, supervisorAlive: false };
   const now = isoNow();
   const lost: StateRecord = {
     ...fresh,
@@ -67,6 +71,10 @@ export function reconcile(paths: JobPaths, state: StateRecord): Observed {
     updated_at: now,
     reason: "supervisor_lost",
   };
-  writeState(paths, lost);
+  try {
+    writeState(paths, lost);
+  } catch {
+    // Cannot persist it now (a full or read-only disk): report it anyway; a later reader retries.
+  }
   return { state: lost, supervisorAlive: true };
 }

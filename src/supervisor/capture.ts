@@ -30,6 +30,10 @@ export class LineCapture {
   /** A partial line waiting for its end, and the file offset where it starts. */
   private carry: Buffer | undefined;
   private carryStart = 0;
+  /** Bytes of full.log lines that could not be written (a full disk). */
+  droppedBytes = 0;
+  /** Told once, at the first failed full.log write. */
+  onWriteError: ((err: unknown) => void) | undefined;
 
   constructor(path: string, stream: "stdout" | "stderr", outFd: number, listener?: LineListener) {
     this.stream = stream;
@@ -117,7 +121,20 @@ export class LineCapture {
       off += region.copy(out, off, start, nl + 1);
       start = nl + 1;
     }
-    writeAll(this.outFd, out);
+    this.write(out);
+  }
+
+  /**
+   * Appends to full.log. A failed write (a full disk) drops those full.log lines but never the
+   * read position or the output matching: stdout.log and stderr.log stay the complete record.
+   */
+  private write(out: Buffer): void {
+    try {
+      writeAll(this.outFd, out);
+    } catch (err) {
+      this.droppedBytes += out.length;
+      if (this.droppedBytes === out.length) this.onWriteError?.(err);
+    }
   }
 
   private prefix(): Buffer {
@@ -137,7 +154,7 @@ export class LineCapture {
       off += t.copy(out, off);
       out[off++] = NL;
     }
-    writeAll(this.outFd, out);
+    this.write(out);
     const listener = this.listener;
     if (!listener) return;
     for (let i = 0; i < texts.length; i++)

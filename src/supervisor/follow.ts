@@ -27,6 +27,8 @@ export class LogFollower {
   private childGone = false;
   private closed = false;
   private resolveCaughtUp!: () => void;
+  /** Told about a failed read or write (e.g. ENOSPC on full.log); following goes on. */
+  onError: ((err: unknown) => void) | undefined;
   /** Settles once everything written before the exit has been read (after exited()). */
   readonly caughtUp: Promise<void>;
 
@@ -56,15 +58,25 @@ export class LogFollower {
     return n;
   }
 
+  /** pumpAll that survives a failing disk: full.log is derived, the job's own logs are what count. */
+  private safePump(slice: number): number {
+    try {
+      return this.pumpAll(slice);
+    } catch (err) {
+      this.onError?.(err);
+      return 0;
+    }
+  }
+
   private tick(): void {
     this.timer = undefined;
     if (this.closed) return;
     if (this.childGone) {
-      if (this.pumpAll(CATCH_UP_SLICE) > 0) this.timer = setTimeout(() => this.tick(), 0);
+      if (this.safePump(CATCH_UP_SLICE) > 0) this.timer = setTimeout(() => this.tick(), 0);
       else this.resolveCaughtUp();
       return;
     }
-    const n = this.pumpAll(RUNNING_SLICE);
+    const n = this.safePump(RUNNING_SLICE);
     this.interval = n > 0 ? MIN_INTERVAL_MS : Math.min(this.interval * 2, MAX_INTERVAL_MS);
     this.timer = setTimeout(() => this.tick(), this.interval);
   }
@@ -84,7 +96,11 @@ export class LogFollower {
     this.notifier.refresh();
     for (const c of this.caps) {
       c.listener = this.notifier.matching ? this.onLine : undefined;
-      c.finish();
+      try {
+        c.finish();
+      } catch (err) {
+        this.onError?.(err);
+      }
     }
     closeSync(this.fullFd);
   }

@@ -30,6 +30,10 @@ export async function supervise(argv: string[]): Promise<number> {
   const fullLogPath = logIdx >= 0 ? argv[logIdx + 1] : undefined;
   const paths = jobPaths(root, id);
   const sup = new Supervisor(paths, fullLogPath);
+  // A supervisor must outlive its own bugs and a failing disk: a stray exception in a timer is
+  // logged and the job is still followed and recorded.
+  process.on("uncaughtException", (err) => sup.diag(`uncaught: ${(err as Error)?.stack ?? String(err)}`));
+  process.on("unhandledRejection", (err) => sup.diag(`unhandled rejection: ${String(err)}`));
   try {
     await sup.run();
     return 0;

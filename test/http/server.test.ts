@@ -149,7 +149,7 @@ describe("job routes", () => {
     });
     expect((await call("GET", "/status/01HTTPA")).status).toBe(409);
     expect((await call("GET", "/status/ZZZZ")).status).toBe(404);
-    for (const bad of ["..", "%2e%2e", "..%2Fetc", "%00"])
+    for (const bad of ["..", "%2e%2e", "..%2Fetc", "%00", "%zz", "%", "%C0%AE"])
       expect((await call("GET", `/status/${bad}`)).status).toBe(404);
     const t = await call("GET", "/tail/01HTTPB?tail_lines=5&max_bytes=10");
     expect(t.json).toMatchObject({ type: "tail", job_id: "01HTTPBBBBBBBBBBBBBBBBBBBB" });
