@@ -2,7 +2,7 @@
 
 import { DISPATCH } from "./cli/dispatch.ts";
 import { checkShape, type ParsedArgs, parseArgv } from "./cli/parse.ts";
-import type { Interrupt } from "./commands/context.ts";
+import { createInterrupt, type Interrupt, NEVER } from "./commands/context.ts";
 import { AgentExecError, ERROR_TABLE, toAgentExecError } from "./core/errors.ts";
 import { configureLog, log, writeStderr } from "./core/log.ts";
 import { errorEnvelope, render, successEnvelope, writeStdout } from "./core/output.ts";
@@ -24,15 +24,10 @@ export function versionText(): string {
 
 /** Installs SIGINT/SIGTERM handlers that end waits instead of the process (D22). */
 function interruptible(): Interrupt {
-  let fire!: () => void;
-  const state = { fired: false, promise: new Promise<void>((r) => (fire = r)) };
-  const onSignal = () => {
-    state.fired = true;
-    fire();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return state;
+  const { interrupt, fire } = createInterrupt();
+  process.on("SIGINT", fire);
+  process.on("SIGTERM", fire);
+  return interrupt;
 }
 
 /** Runs the CLI and returns the exit code; prints exactly one document on stdout. */
@@ -63,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     const handler = DISPATCH[cmd.name];
     if (!handler) throw new AgentExecError("usage_error", `unknown command '${cmd.name}'`);
     const waits = cmd.name === "run" || cmd.name === "wait" || cmd.name === "start";
-    const interrupt = waits ? interruptible() : { fired: false, promise: new Promise<void>(() => {}) };
+    const interrupt = waits ? interruptible() : NEVER;
     const cwd = process.cwd();
     const ctx = { root: resolveRoot(args.root, process.env, cwd), env: process.env, cwd, interrupt };
     const { payload, exitCode, text } = await handler(args, ctx);
@@ -91,8 +86,7 @@ async function completeIds(argv: string[]): Promise<number> {
     const cwd = process.cwd();
     const root = resolveRoot(at >= 0 ? argv[at + 1] : undefined, process.env, cwd);
     const { completeIds } = await import("./commands/completions.ts");
-    const never = { fired: false, promise: new Promise<void>(() => {}) };
-    writeStdout(await completeIds(argv[0] ?? "", { root, env: process.env, cwd, interrupt: never }));
+    writeStdout(await completeIds(argv[0] ?? "", { root, env: process.env, cwd, interrupt: NEVER }));
   } catch {
     // Completion must never print an error into the user's command line.
   }

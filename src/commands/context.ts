@@ -13,11 +13,35 @@ export interface Ctx {
 /** An interrupt that waits can race against and handlers can ask about afterwards. */
 export interface Interrupt {
   readonly fired: boolean;
-  readonly promise: Promise<void>;
+  /** Calls `cb` once when the interrupt fires; returns the function that cancels that. */
+  listen(cb: () => void): () => void;
+}
+
+/** A new interrupt and the function that fires it. */
+export function createInterrupt(): { interrupt: Interrupt; fire: () => void } {
+  const listeners = new Set<() => void>();
+  const interrupt = {
+    fired: false,
+    listen(cb: () => void): () => void {
+      if (interrupt.fired) {
+        cb();
+        return () => {};
+      }
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+  };
+  const fire = () => {
+    if (interrupt.fired) return;
+    interrupt.fired = true;
+    for (const cb of listeners) cb();
+    listeners.clear();
+  };
+  return { interrupt, fire };
 }
 
 /** An interrupt that never fires (for callers that cannot be interrupted, e.g. tests). */
-export const NEVER: Interrupt = { fired: false, promise: new Promise<void>(() => {}) };
+export const NEVER: Interrupt = { fired: false, listen: () => () => {} };
 
 /** A handler's result: the payload, and an exit status when it is not 0 (e.g. 130, D22). */
 export interface Outcome {

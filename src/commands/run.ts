@@ -1,5 +1,7 @@
 // `run`: defines a job, launches its supervisor, then observes it briefly or waits for it (§3.1).
-import { resolve } from "node:path";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { AgentExecError } from "../core/errors.ts";
 import { monoMs } from "../core/time.ts";
 import { waitForTerminal } from "../core/wait-state.ts";
 import { snapshot } from "../logs/tail.ts";
@@ -36,11 +38,22 @@ export interface RunInput extends DefinitionInput, ObserveInput {
 export async function runCommand(input: RunInput, ctx: Ctx): Promise<Outcome> {
   const began = monoMs();
   const def = validateDefinition(input, ctx);
-  const job = await writeNewJob(def, ctx, "running");
   const logPath = input.logPath === undefined ? undefined : resolve(ctx.cwd, input.logPath);
+  if (logPath !== undefined) checkLogPath(logPath);
+  const job = await writeNewJob(def, ctx, "running");
   launchSupervisor(ctx.root, job.id, job.paths, input.env, ctx.env, logPath);
   const envVars = input.env.length > 0 ? maskEnvItems(input.env, input.mask) : undefined;
   return observeLaunch("run", job.id, job.paths, job.meta.tags, envVars, input, ctx, began);
+}
+
+/** `--log PATH` must be writable (its parent directories are created), checked before any job exists (D5). */
+function checkLogPath(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    closeSync(openSync(path, "a"));
+  } catch (err) {
+    throw new AgentExecError("invalid_input", `cannot write --log ${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -63,12 +76,10 @@ export async function observeLaunch(
   let observed = observe(paths);
   if (input.wait) {
     const timeoutMs = input.waitTimeoutMs ?? 0;
-    observed = (
-      await waitForTerminal(paths, { timeoutMs, pollMs: input.waitPollMs, interrupted: ctx.interrupt.promise })
-    ).observed;
-  } else if (window > 0) {
-    observed = (await waitForTerminal(paths, { timeoutMs: window, pollMs: 15, interrupted: ctx.interrupt.promise }))
+    observed = (await waitForTerminal(paths, { timeoutMs, pollMs: input.waitPollMs, interrupt: ctx.interrupt }))
       .observed;
+  } else if (window > 0) {
+    observed = (await waitForTerminal(paths, { timeoutMs: window, pollMs: 15, interrupt: ctx.interrupt })).observed;
   }
   const waitedMs = window > 0 || input.wait ? Math.round(monoMs() - phase) : 0;
   const state = observed.state;

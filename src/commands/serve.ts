@@ -2,7 +2,7 @@
 import { isIP } from "node:net";
 import { AgentExecError, usageError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import type { Ctx, Interrupt, Outcome } from "./context.ts";
+import { type Ctx, createInterrupt, type Outcome } from "./context.ts";
 
 export interface ServeInput {
   bind?: string;
@@ -48,10 +48,11 @@ export async function serveCommand(input: ServeInput, ctx: Ctx): Promise<Outcome
       `refusing to serve on ${host} without authentication: set --token or AGENT_EXEC_TOKEN, or pass --insecure`,
     );
   }
-  let fire!: () => void;
-  const shutdown: Interrupt & { fired: boolean } = { fired: false, promise: new Promise<void>((r) => (fire = r)) };
+  const { interrupt: shutdown, fire } = createInterrupt();
   const { createFetchHandler } = await import("../http/server.ts");
-  const fetch = createFetchHandler({ root: ctx.root, env: ctx.env, cwd: ctx.cwd, token, shutdown });
+  // Jobs and sinks started over HTTP must not inherit the server's token.
+  const { AGENT_EXEC_TOKEN: _token, ...jobEnv } = ctx.env;
+  const fetch = createFetchHandler({ root: ctx.root, env: jobEnv, cwd: ctx.cwd, token, shutdown });
   let server: ReturnType<typeof Bun.serve>;
   try {
     server = Bun.serve({ hostname: host, port, fetch, idleTimeout: 30, maxRequestBodySize: 2 << 20 });
@@ -63,7 +64,6 @@ export async function serveCommand(input: ServeInput, ctx: Ctx): Promise<Outcome
     const stop = () => {
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
-      shutdown.fired = true;
       fire();
       log("info", "stopping: finishing requests in flight");
       const force = setTimeout(() => server.stop(true), DRAIN_MS);

@@ -23,7 +23,7 @@ export async function waitCommand(input: WaitInput, ctx: Ctx): Promise<Outcome> 
   const { observed, terminal } = await waitForTerminal(job.paths, {
     timeoutMs: input.timeoutMs,
     pollMs: input.pollMs,
-    interrupted: ctx.interrupt.promise,
+    interrupt: ctx.interrupt,
   });
   const state = observed.state;
   const out: Record<string, unknown> = { type: "wait", job_id: job.id, state: state.job.status };

@@ -119,6 +119,7 @@ export const ErrorResponse = z.strictObject({
       "invalid_tag",
       "invalid_request",
       "unauthorized",
+      "forbidden",
       "internal_error",
     ]),
     message: z.string(),

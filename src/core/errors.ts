@@ -10,6 +10,7 @@ export type ErrorCode =
   | "invalid_tag"
   | "invalid_request"
   | "unauthorized"
+  | "forbidden"
   | "internal_error";
 
 /** code -> how the CLI exits and what HTTP status the server answers with. */
@@ -22,6 +23,7 @@ export const ERROR_TABLE: Record<ErrorCode, { exit: number; http: number }> = {
   invalid_tag: { exit: 2, http: 400 },
   invalid_request: { exit: 1, http: 400 },
   unauthorized: { exit: 1, http: 401 },
+  forbidden: { exit: 1, http: 403 },
   internal_error: { exit: 1, http: 500 },
 };
 

@@ -1,5 +1,6 @@
 // Waits for a job to reach a terminal state: woken by file events, with a poll as fallback (D21).
 import { type FSWatcher, watch } from "node:fs";
+import type { Interrupt } from "../commands/context.ts";
 import { type Observed, observe } from "../store/observe.ts";
 import type { JobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
@@ -20,19 +21,23 @@ export interface WaitOutcome {
  */
 export async function waitForTerminal(
   paths: JobPaths,
-  opts: { timeoutMs: number; pollMs: number; interrupted?: Promise<unknown> },
+  opts: { timeoutMs: number; pollMs: number; interrupt?: Interrupt },
 ): Promise<WaitOutcome> {
   const deadline = opts.timeoutMs > 0 ? monoMs() + opts.timeoutMs : Number.POSITIVE_INFINITY;
   const pollMs = Math.max(1, opts.pollMs);
   let wake: (() => void) | undefined;
   let watcher: FSWatcher | undefined;
   let interrupted = false;
-  opts.interrupted?.then(() => {
+  const unlisten = opts.interrupt?.listen(() => {
     interrupted = true;
     wake?.();
   });
   try {
-    watcher = watch(paths.dir, { persistent: false }, () => wake?.());
+    // Only the rename that replaces state.json matters: the job's own log writes land in the
+    // same directory and must not wake us for every line it prints.
+    watcher = watch(paths.dir, { persistent: false }, (_event, name) => {
+      if (name === null || name === undefined || name === "state.json") wake?.();
+    });
   } catch {
     watcher = undefined; // Polling alone still ends the wait.
   }
@@ -54,5 +59,6 @@ export async function waitForTerminal(
     }
   } finally {
     watcher?.close();
+    unlisten?.();
   }
 }

@@ -1,6 +1,6 @@
 // The HTTP API as a plain fetch function: routes -> the CLI's own handlers -> the same envelopes (§7, D17).
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Ctx, Interrupt, Outcome } from "../commands/context.ts";
+import { type Ctx, type Interrupt, NEVER, type Outcome } from "../commands/context.ts";
 import { deleteCommand } from "../commands/delete.ts";
 import { killCommand } from "../commands/kill.ts";
 import { LIST_STATES, listCommand } from "../commands/list.ts";
@@ -213,20 +213,41 @@ async function execRoute(b: ExecBody, ctx: Ctx): Promise<Outcome> {
  * The server as a function from Request to Response. Tests call it directly; `serve` hands it
  * to Bun.serve. Errors are mapped to statuses in one place, from the error table.
  */
-export function createFetchHandler(opts: ServerOptions): (req: Request) => Promise<Response> {
-  const never: Interrupt = { fired: false, promise: new Promise<void>(() => {}) };
-  const ctx: Ctx = { root: opts.root, env: opts.env, cwd: opts.cwd, interrupt: opts.shutdown ?? never };
-  return async (req) => {
+/** What the handler uses of Bun's server (absent when tests call the handler directly). */
+export interface ServerHooks {
+  timeout(request: Request, seconds: number): void;
+}
+
+export function createFetchHandler(opts: ServerOptions): (req: Request, server?: ServerHooks) => Promise<Response> {
+  const ctx: Ctx = { root: opts.root, env: opts.env, cwd: opts.cwd, interrupt: opts.shutdown ?? NEVER };
+  return async (req, server) => {
     const began = monoMs();
     const url = new URL(req.url);
+    // Waits may legitimately outlast the idle timeout that protects us from idle connections.
+    if (/^\/(wait|exec)\b/.test(url.pathname)) server?.timeout(req, Math.ceil(MAX_WAIT_MS / 1000) + 30);
     const res = await route(req, url, ctx, opts);
     log("info", `${req.method} ${url.pathname} ${res.status} ${Math.round(monoMs() - began)}ms`);
     return res;
   };
 }
 
+/** The request's Host header names this machine's loopback (or no host at all). */
+function loopbackHost(req: Request): boolean {
+  const host = (req.headers.get("host") ?? "").toLowerCase().replace(/:\d+$/, "");
+  return host === "" || host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 async function route(req: Request, url: URL, ctx: Ctx, opts: ServerOptions): Promise<Response> {
   const path = url.pathname;
+  // A web page must never drive the API: browsers mark every cross-site request with Origin
+  // (a text/plain POST needs no preflight), and without a token a DNS-rebound name would pass
+  // for loopback, so a foreign Host is refused too. CLI, agents and scripts send neither.
+  if (req.headers.get("origin") !== null) {
+    return fail(403, "forbidden", "requests from web pages (with an Origin header) are not accepted");
+  }
+  if (opts.token === undefined && !loopbackHost(req)) {
+    return fail(403, "forbidden", "without a token only loopback Host names are accepted (set --token)");
+  }
   if (path === "/health") {
     return req.method === "GET"
       ? json(200, successEnvelope({ type: "health" }))

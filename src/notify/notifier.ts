@@ -124,7 +124,11 @@ export class Notifier {
       results.push(await commandSink(match.command, this.wrapper, json, vars, this.env));
     }
     if (match.file !== undefined) results.push(fileSink(match.file, json));
-    appendFileSync(this.paths.notificationEvents, `${JSON.stringify({ ...event, delivery_results: results })}\n`);
+    try {
+      appendFileSync(this.paths.notificationEvents, `${JSON.stringify({ ...event, delivery_results: results })}\n`);
+    } catch (err) {
+      log("warn", `cannot record an output event: ${String(err)}`);
+    }
   }
 
   /**
@@ -155,8 +159,14 @@ export class Notifier {
       stdout_log_path: this.paths.stdout,
       stderr_log_path: this.paths.stderr,
     };
-    const write = (results: DeliveryResult[]) =>
-      atomicWrite(this.paths.completionEvent, prettyJson({ ...event, delivery_results: results }));
+    // A failure to write the file (job deleted meanwhile, full disk) is logged; sinks still run (§6.3).
+    const write = (results: DeliveryResult[]) => {
+      try {
+        atomicWrite(this.paths.completionEvent, prettyJson({ ...event, delivery_results: results }));
+      } catch (err) {
+        log("warn", `cannot write ${this.paths.completionEvent}: ${String(err)}`);
+      }
+    };
     write([]);
     const results: DeliveryResult[] = [];
     const n = meta.notification;

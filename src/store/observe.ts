@@ -20,10 +20,13 @@ export interface Observed {
  * True when `pid` is alive and, where /proc tells, is one of our supervisors: a recycled pid
  * must not keep a dead job `running`.
  */
-function supervisorAlive(pid: number): boolean {
+function supervisorAlive(pid: number, jobId: string): boolean {
   if (!pidAlive(pid)) return false;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("\0_supervise\0");
+    return (
+      readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(`\0_supervise\0`) &&
+      readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(`\0${jobId}\0`)
+    );
   } catch {
     return true; // No /proc (macOS): trust the pid.
   }
@@ -44,7 +47,7 @@ export function reconcile(paths: JobPaths, state: StateRecord): Observed {
   if (state.job.status !== "running") return { state, supervisorAlive: true };
   const sup = state.supervisor_pid;
   if (sup !== undefined) {
-    if (supervisorAlive(sup)) return { state, supervisorAlive: true };
+    if (supervisorAlive(sup, state.job.id)) return { state, supervisorAlive: true };
   } else if (state.pid === undefined) {
     // Written by the front-end just before it launched the supervisor.
     const age = Date.now() - parseTimestamp(state.updated_at);
@@ -57,6 +60,14 @@ export function reconcile(paths: JobPaths, state: StateRecord): Observed {
   // may have written just before it exited, then decide.
   const fresh = tryReadState(paths) ?? state;
   if (fresh.job.status !== "running") return { state: fresh, supervisorAlive: true };
+  // A supervisor that came up since the first read (a slow launch) is alive after all.
+  if (
+    fresh.supervisor_pid !== undefined &&
+    fresh.supervisor_pid !== sup &&
+    supervisorAlive(fresh.supervisor_pid, fresh.job.id)
+  ) {
+    return { state: fresh, supervisorAlive: true };
+  }
   // The process group is on record once the job runs; in the instant between the spawn and that
   // record, the job is found by the log files it writes to.
   const alive =

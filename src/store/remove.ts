@@ -1,6 +1,6 @@
 // Sizing and removing job directories, for gc and delete.
-import { lstatSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { lstatSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 
 /**
  * The sum of regular file sizes below `dir`, recursively (links are not followed). The job lock,
@@ -26,7 +26,14 @@ export function dirSize(dir: string): number {
   return total;
 }
 
-/** Removes a job directory; a job directory is never a symlink we would follow out of the root. */
+/**
+ * Removes a job directory. It is first renamed to a hidden tombstone beside it, atomically: the
+ * job lock lives inside the directory, and a recursive delete in place would remove that lock
+ * while a racing `start` could still take a new one in the half-deleted directory. After the
+ * rename the job is simply gone (its name is not a job id, so every reader ignores it).
+ */
 export function removeJobDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: false });
+  const tomb = join(dirname(dir), `.deleting-${basename(dir)}-${process.pid}`);
+  renameSync(dir, tomb);
+  rmSync(tomb, { recursive: true, force: true });
 }

@@ -57,6 +57,16 @@ export class LineCapture {
     return total;
   }
 
+  /** How far this log has been read. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** The log's current size. */
+  size(): number {
+    return fstatSync(this.fd).size;
+  }
+
   /** End of stream: reads what is there now, then emits the trailing partial line, if any. */
   finish(): void {
     // Read up to the size seen now: a daemon that keeps writing must not keep us here forever.

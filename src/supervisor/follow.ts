@@ -14,7 +14,7 @@ const MAX_INTERVAL_MS = 250;
 /** At most this many bytes per stream per tick while the job runs, so a burst never starves it. */
 const RUNNING_SLICE = 2 << 20;
 /** After the exit, read in slices of this size, yielding between them to timers and signals. */
-const CATCH_UP_SLICE = 16 << 20;
+const CATCH_UP_SLICE = 4 << 20;
 
 /** Follows stdout.log and stderr.log into full.log and feeds output matching. */
 export class LogFollower {
@@ -25,16 +25,28 @@ export class LogFollower {
   private interval = MIN_INTERVAL_MS;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private childGone = false;
+  /** The size of each log when the job's root process exited. */
+  private endAt: number[] = [];
   private closed = false;
   private resolveCaughtUp!: () => void;
+  /** Why full.log could not be opened, if it could not. */
+  fullLogError: unknown;
   /** Told about a failed read or write (e.g. ENOSPC on full.log); following goes on. */
   onError: ((err: unknown) => void) | undefined;
   /** Settles once everything written before the exit has been read (after exited()). */
   readonly caughtUp: Promise<void>;
 
   constructor(stdoutPath: string, stderrPath: string, fullPath: string, notifier: Notifier) {
-    mkdirSync(dirname(fullPath), { recursive: true });
-    this.fullFd = openSync(fullPath, "a");
+    let fd: number;
+    try {
+      mkdirSync(dirname(fullPath), { recursive: true });
+      fd = openSync(fullPath, "a");
+    } catch (err) {
+      // full.log cannot be written (a vanished --log directory): follow anyway, for matching.
+      this.fullLogError = err;
+      fd = openSync("/dev/null", "a");
+    }
+    this.fullFd = fd;
     this.caps = [
       new LineCapture(stdoutPath, "stdout", this.fullFd),
       new LineCapture(stderrPath, "stderr", this.fullFd),
@@ -72,7 +84,10 @@ export class LogFollower {
     this.timer = undefined;
     if (this.closed) return;
     if (this.childGone) {
-      if (this.safePump(CATCH_UP_SLICE) > 0) this.timer = setTimeout(() => this.tick(), 0);
+      // Catch up with what was written before the exit only: a descendant that keeps writing
+      // must not keep the end (and job.finished) waiting. Small slices keep timers responsive.
+      const left = this.caps.reduce((n, c, i) => n + Math.max(0, (this.endAt[i] ?? 0) - c.position), 0);
+      if (left > 0 && this.safePump(Math.min(CATCH_UP_SLICE, left)) > 0) this.timer = setTimeout(() => this.tick(), 0);
       else this.resolveCaughtUp();
       return;
     }
@@ -84,6 +99,7 @@ export class LogFollower {
   /** The job's root process is gone: catch up with everything it wrote, as fast as we can. */
   exited(): void {
     this.childGone = true;
+    this.endAt = this.caps.map((c) => c.size());
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.tick(), 0);
   }

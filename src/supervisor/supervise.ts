@@ -39,7 +39,8 @@ export async function supervise(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     sup.diag(`supervisor error: ${(err as Error)?.stack ?? String(err)}`);
-    sup.fail("supervisor_error");
+    // Never record an end while the job still runs: wait for it and record what it did.
+    await sup.salvage();
     return 1;
   }
 }
@@ -48,6 +49,8 @@ class Supervisor {
   private state: StateRecord;
   private meta!: MetaRecord;
   private terminal = false;
+  private child: ReturnType<typeof Bun.spawn> | undefined;
+  private spawnedAt = 0;
   private readonly paths: JobPaths;
   private readonly fullLogPath: string | undefined;
 
@@ -69,6 +72,38 @@ class Supervisor {
     } catch {
       // The job directory is gone or the disk is full: nothing else to tell.
     }
+  }
+
+  /**
+   * After an unexpected error: with a job running, wait for it to end and record that end (no
+   * full.log, no notifications); without one, record `failed`.
+   */
+  async salvage(): Promise<void> {
+    const child = this.child;
+    if (!child || this.terminal) return this.fail("supervisor_error");
+    await child.exited;
+    this.recordEnd(child, Math.round(monoMs() - this.spawnedAt), false);
+  }
+
+  /** Writes the terminal state from the child's exit. */
+  private recordEnd(child: ReturnType<typeof Bun.spawn>, durationMs: number, timedOut: boolean): void {
+    const signal = child.signalCode == null ? null : bareSignalName(child.signalCode);
+    const now = isoNow();
+    this.terminal = true;
+    this.state = {
+      ...this.state,
+      job: { ...this.state.job, status: signal ? "killed" : "exited" },
+      result: {
+        exit_code: signal ? null : (child.exitCode ?? null),
+        signal,
+        duration_ms: durationMs,
+        ...(timedOut ? { timed_out: true } : {}),
+      },
+      pid: child.pid,
+      finished_at: now,
+      updated_at: now,
+    };
+    writeState(this.paths, this.state);
   }
 
   private write(patch: Partial<StateRecord>): void {
@@ -97,6 +132,13 @@ class Supervisor {
   }
 
   async run(): Promise<void> {
+    // Launched late (a loaded host) after a reader already declared this launch lost, or started
+    // twice: the record is not ours to take over.
+    if (this.state.job.status !== "running" || this.state.supervisor_pid !== undefined) {
+      this.terminal = true;
+      this.diag(`not starting: the job is already ${this.state.job.status}`);
+      return;
+    }
     this.write({ job: { ...this.state.job, status: "running" }, supervisor_pid: process.pid });
     this.meta = readMeta(this.paths);
     const meta = this.meta;
@@ -130,6 +172,7 @@ class Supervisor {
     const errFd = openSync(this.paths.stderr, "a");
     let child: ReturnType<typeof Bun.spawn>;
     const spawnedAt = monoMs();
+    this.spawnedAt = spawnedAt;
     try {
       // detached: setsid(), so the job leads its own process group (pgid = pid) and
       // kill/timeout can signal the whole tree with kill(-pgid).
@@ -150,6 +193,7 @@ class Supervisor {
       closeSync(outFd);
       closeSync(errFd);
     }
+    this.child = child;
     const pid = child.pid;
     this.write({ job: { ...this.state.job, status: "running", started_at: isoNow() }, pid, pgid: pid });
     this.claimKillRequest(pid);
@@ -176,23 +220,7 @@ class Supervisor {
     // so small jobs are fully consistent, without making a 1 GiB job's caller wait for it.
     follower.exited();
     await Promise.race([follower.caughtUp, Bun.sleep(DRAIN_WINDOW_MS)]);
-    const signal = child.signalCode == null ? null : bareSignalName(child.signalCode);
-    const now = isoNow();
-    this.terminal = true;
-    this.state = {
-      ...this.state,
-      job: { ...this.state.job, status: signal ? "killed" : "exited" },
-      result: {
-        exit_code: signal ? null : (child.exitCode ?? null),
-        signal,
-        duration_ms: durationMs,
-        ...(timers.timedOut() ? { timed_out: true } : {}),
-      },
-      pid,
-      finished_at: now,
-      updated_at: now,
-    };
-    writeState(this.paths, this.state);
+    this.recordEnd(child, durationMs, timers.timedOut());
     // With output matching, job.finished follows the last match event; without it, it need not
     // wait for full.log to catch up with a burst.
     const closing = follower.caughtUp.then(() => follower.close());

@@ -71,3 +71,11 @@ describe("serve", () => {
     expect(await insecure.proc.exited).toBe(0);
   });
 });
+
+describe("run --log", () => {
+  test.concurrent("a --log that cannot be written is invalid_input and creates no job (D5)", async () => {
+    await using sb = Sandbox.create();
+    expectError(await sb.cli(["run", "--log", "/proc/no-such-dir/full.log", "--", "true"]), "invalid_input", 1);
+    expect(sb.entries()).toEqual([]);
+  });
+});

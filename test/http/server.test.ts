@@ -89,6 +89,28 @@ describe("auth", () => {
   });
 });
 
+describe("web pages cannot drive the API", () => {
+  test("any request with an Origin header is 403", async () => {
+    const res = await handler(
+      new Request("http://127.0.0.1/exec", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}`, origin: "https://evil.example", "content-type": "text/plain" },
+        body: JSON.stringify({ command: ["true"] }),
+      }),
+    );
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("forbidden");
+  });
+
+  test("without a token, only loopback Host names are served (no DNS rebinding)", async () => {
+    const open = createFetchHandler({ root, env, cwd: dir });
+    const get = (host: string) => open(new Request(`http://${host}/list`, { headers: { host } }));
+    for (const host of ["127.0.0.1:19263", "localhost:19263", "[::1]:19263"])
+      expect((await get(host)).status).toBe(200);
+    for (const host of ["evil.example:19263", "10.0.0.5:19263"]) expect((await get(host)).status).toBe(403);
+  });
+});
+
 describe("/exec", () => {
   test("runs a job, waits, and answers with the run envelope", async () => {
     const r = await call("POST", "/exec", { command: ["sh", "-c", "echo hi; echo err >&2"], wait: true, tags: ["ci"] });
