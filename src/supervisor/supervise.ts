@@ -273,8 +273,16 @@ class Supervisor {
             }
             resolve();
           };
-          if (killAfterMs === 0) escalate();
-          else setTimeout(escalate, killAfterMs);
+          if (killAfterMs === 0) return escalate();
+          // During the grace, notice a group that ended on TERM, so the supervisor does not
+          // linger for the whole grace period with nothing left to kill.
+          const deadline = monoMs() + killAfterMs;
+          const check = () => {
+            if (!groupAlive(pgid)) return resolve();
+            if (monoMs() >= deadline) return escalate();
+            setTimeout(check, Math.min(100, Math.max(1, deadline - monoMs())));
+          };
+          setTimeout(check, Math.min(100, killAfterMs));
         });
       }, timeoutMs);
     }
