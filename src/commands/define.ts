@@ -1,5 +1,5 @@
 // Validates a job definition and writes a new job directory (shared by run and create, §3.1.1, D5).
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
@@ -13,6 +13,7 @@ import { writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
 import { maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
 import type { Ctx } from "./context.ts";
+import { checkLaunchable } from "./launch-checks.ts";
 
 /** Everything a job is defined by, as given on the command line (or over HTTP). */
 export interface DefinitionInput {
@@ -68,31 +69,9 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
     input.config === undefined ? undefined : resolve(ctx.cwd, input.config),
     ctx.env,
   );
-  const w0 = wrapper[0] as string;
-  if (!Bun.which(w0, { PATH: ctx.env.PATH ?? "/usr/bin:/bin", cwd: ctx.cwd })) {
-    throw new AgentExecError("invalid_input", `shell wrapper program not found on PATH: ${JSON.stringify(w0)}`);
-  }
   const cwd = normalizeCwd(input.cwd ?? ctx.cwd, ctx.cwd);
-  let isDir = false;
-  try {
-    isDir = statSync(cwd).isDirectory();
-  } catch {}
-  if (!isDir)
-    throw new AgentExecError(
-      "invalid_input",
-      `--cwd is not an existing directory: ${JSON.stringify(input.cwd ?? cwd)}`,
-    );
   const envFiles = input.envFiles;
-  for (const f of envFiles) {
-    try {
-      readFileSync(resolve(ctx.cwd, f));
-    } catch (err) {
-      throw new AgentExecError(
-        "invalid_input",
-        `cannot read --env-file ${JSON.stringify(f)}: ${errnoOf(err) ?? (err as Error).message}`,
-      );
-    }
-  }
+  checkLaunchable({ cwd, cwdLabel: `--cwd ${JSON.stringify(input.cwd ?? cwd)}`, envFiles, wrapper }, ctx);
   const notification = mergeNotification(undefined, absoluteSinkFiles(input.notify, ctx.cwd));
   checkPattern(notification?.on_output_match);
   return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, notification };

@@ -1,41 +1,17 @@
 // `start <id>`: launches a created job exactly once, then observes it like `run` (§3.3, D13).
-import { readFileSync, statSync } from "node:fs";
-import { resolve } from "node:path";
 import { AgentExecError } from "../core/errors.ts";
 import { isoNow, monoMs } from "../core/time.ts";
 import { readMeta, readState, resolveJob, writeState } from "../store/job-store.ts";
 import { withJobLock } from "../store/lock.ts";
-import type { MetaRecord } from "../store/records.ts";
 import { readSecrets } from "../store/secrets.ts";
 import { DEFAULT_WRAPPER, maskEnvItems } from "../supervisor/command.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
 import type { Ctx, Outcome } from "./context.ts";
+import { checkLaunchable } from "./launch-checks.ts";
 import { type ObserveInput, observeLaunch } from "./run.ts";
 
 export interface StartInput extends ObserveInput {
   jobId: string;
-}
-
-/** The launch-time checks of D5 for a stored definition: cwd, env files, wrapper program. */
-function checkLaunchable(meta: MetaRecord, ctx: Ctx): void {
-  const cwd = meta.cwd ?? ctx.cwd;
-  let isDir = false;
-  try {
-    isDir = statSync(cwd).isDirectory();
-  } catch {}
-  if (!isDir) throw new AgentExecError("invalid_input", `the job's cwd is not an existing directory: ${cwd}`);
-  for (const f of meta.env_files ?? []) {
-    try {
-      // The supervisor runs in our cwd, so a relative env file is read from here, as it will be.
-      readFileSync(resolve(ctx.cwd, f));
-    } catch (err) {
-      throw new AgentExecError("invalid_input", `cannot read env file ${f}: ${(err as Error).message}`);
-    }
-  }
-  const w0 = (meta.shell_wrapper ?? DEFAULT_WRAPPER)[0] ?? "";
-  if (!Bun.which(w0, { PATH: ctx.env.PATH ?? "/usr/bin:/bin" })) {
-    throw new AgentExecError("invalid_input", `shell wrapper program not found on PATH: ${JSON.stringify(w0)}`);
-  }
 }
 
 /**
@@ -46,7 +22,12 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
   const began = monoMs();
   const job = resolveJob(ctx.root, input.jobId);
   const meta = readMeta(job.paths);
-  checkLaunchable(meta, ctx);
+  const cwd = meta.cwd ?? ctx.cwd;
+  const wrapper = meta.shell_wrapper ?? DEFAULT_WRAPPER;
+  checkLaunchable(
+    { cwd, cwdLabel: `the job's cwd ${JSON.stringify(cwd)}`, envFiles: meta.env_files ?? [], wrapper },
+    ctx,
+  );
   await withJobLock(job.paths.dir, () => {
     const state = readState(job.paths);
     if (state.job.status !== "created") {

@@ -18,14 +18,22 @@ export function signalGroup(pgid: number, signal: string): boolean {
   }
 }
 
-/** Linux: the state letter of /proc/<pid>/stat (R, S, Z, ...), or undefined elsewhere/when gone. */
-function procState(pid: number): string | undefined {
+/**
+ * Linux: the fields of /proc/<pid>/stat after the command name (state letter first, then ppid,
+ * pgrp, ...), or undefined elsewhere or when the process is gone.
+ */
+function procStat(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return stat.charAt(stat.lastIndexOf(")") + 2);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return undefined;
   }
+}
+
+/** Linux: the state letter of a process (R, S, Z, ...), or undefined elsewhere or when gone. */
+function procState(pid: number): string | undefined {
+  return procStat(pid)?.[0];
 }
 
 const hasProc = process.platform === "linux";
@@ -58,13 +66,8 @@ export function groupAlive(pgid: number | undefined): boolean {
   for (const name of readdirSync("/proc")) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "latin1");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
-    } catch {
-      // The process left while we looked.
-    }
+    const fields = procStat(name); // undefined when the process left while we looked
+    if (fields && Number(fields[2]) === pgid && fields[0] !== "Z") return true;
   }
   return false;
 }
@@ -89,11 +92,8 @@ export function logWriterGroups(paths: readonly string[]): number[] {
         continue;
       }
       if (!paths.includes(target)) continue;
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, "latin1");
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        if (fields[0] !== "Z") groups.add(Number(fields[2]));
-      } catch {}
+      const fields = procStat(name);
+      if (fields && fields[0] !== "Z") groups.add(Number(fields[2]));
       break;
     }
   }

@@ -4,7 +4,7 @@ import { isoNow, parseTimestamp } from "../core/time.ts";
 import { groupAlive, logWriterGroups, pidAlive } from "../process/signal.ts";
 import { readState, tryReadState, writeState } from "./job-store.ts";
 import type { JobPaths } from "./paths.ts";
-import type { StateRecord } from "./records.ts";
+import { failedState, type StateRecord } from "./records.ts";
 
 /** How long a fresh `running` record may lack a supervisor pid (the supervisor is still starting). */
 const LAUNCH_GRACE_MS = 10_000;
@@ -23,10 +23,8 @@ export interface Observed {
 function supervisorAlive(pid: number, jobId: string): boolean {
   if (!pidAlive(pid)) return false;
   try {
-    return (
-      readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(`\0_supervise\0`) &&
-      readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(`\0${jobId}\0`)
-    );
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "latin1");
+    return cmdline.includes("\0_supervise\0") && cmdline.includes(`\0${jobId}\0`);
   } catch {
     return true; // No /proc (macOS): trust the pid.
   }
@@ -74,14 +72,7 @@ export function reconcile(paths: JobPaths, state: StateRecord): Observed {
     fresh.pgid !== undefined ? groupAlive(fresh.pgid) : logWriterGroups([paths.stdout, paths.stderr]).length > 0;
   if (alive) return { state: fresh, supervisorAlive: false };
   const now = isoNow();
-  const lost: StateRecord = {
-    ...fresh,
-    job: { ...fresh.job, status: "failed" },
-    result: { exit_code: null, signal: null, duration_ms: null },
-    finished_at: now,
-    updated_at: now,
-    reason: "supervisor_lost",
-  };
+  const lost = failedState(fresh, "supervisor_lost", now);
   try {
     writeState(paths, lost);
   } catch {

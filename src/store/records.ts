@@ -124,3 +124,15 @@ function checkNotification(v: unknown): boolean {
   m.stream ??= "either";
   return true;
 }
+
+/** `state` ended as `failed` with `reason` at `now`: no exit code, no signal, no duration. */
+export function failedState(state: StateRecord, reason: string, now: string): StateRecord {
+  return {
+    ...state,
+    job: { ...state.job, status: "failed" },
+    result: { exit_code: null, signal: null, duration_ms: null },
+    finished_at: now,
+    updated_at: now,
+    reason,
+  };
+}

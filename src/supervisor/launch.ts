@@ -4,6 +4,7 @@ import { AgentExecError } from "../core/errors.ts";
 import { isoNow } from "../core/time.ts";
 import { writeState } from "../store/job-store.ts";
 import type { JobPaths } from "../store/paths.ts";
+import { failedState, type StateRecord } from "../store/records.ts";
 import { RUNTIME_ENV_VAR } from "./env-var.ts";
 
 /**
@@ -45,13 +46,12 @@ export function launchSupervisor(
     proc.unref();
   } catch (err) {
     const now = isoNow();
-    writeState(paths, {
-      job: { id, status: "failed", started_at: now },
+    const launching: StateRecord = {
+      job: { id, status: "running", started_at: now },
       result: { exit_code: null, signal: null, duration_ms: null },
-      finished_at: now,
       updated_at: now,
-      reason: "spawn_failed",
-    });
+    };
+    writeState(paths, failedState(launching, "spawn_failed", now));
     throw new AgentExecError("internal_error", `cannot start the supervisor: ${(err as Error).message}`, {
       cause: err,
     });

@@ -8,7 +8,7 @@ import { groupAlive, signalGroup } from "../process/signal.ts";
 import { bareSignalName } from "../process/signal-names.ts";
 import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
-import type { MetaRecord, StateRecord } from "../store/records.ts";
+import { failedState, type MetaRecord, type StateRecord } from "../store/records.ts";
 import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
 import { RUNTIME_ENV_VAR } from "./env-var.ts";
 import { LogFollower } from "./follow.ts";
@@ -117,14 +117,7 @@ class Supervisor {
     this.terminal = true;
     try {
       const now = isoNow();
-      this.state = {
-        ...this.state,
-        job: { ...this.state.job, status: "failed" },
-        result: { exit_code: null, signal: null, duration_ms: null },
-        finished_at: now,
-        updated_at: now,
-        reason,
-      };
+      this.state = failedState(this.state, reason, now);
       writeState(this.paths, this.state);
     } catch (err) {
       this.diag(`cannot record failure: ${String(err)}`);
