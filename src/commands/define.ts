@@ -1,5 +1,5 @@
 // Validates a job definition and writes a new job directory (shared by run and create, §3.1.1, D5).
-import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
@@ -7,11 +7,12 @@ import { AgentExecError, errnoOf } from "../core/errors.ts";
 import { isoNow } from "../core/time.ts";
 import { checkPattern, mergeNotification, type NotifyFlags } from "../notify/config.ts";
 import { writeMeta, writeState } from "../store/job-store.ts";
+import { writeMasks } from "../store/masks.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import type { MetaRecord, NotificationConfig, StateRecord } from "../store/records.ts";
 import { writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
-import { maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
+import { buildChildEnv, maskEnvItems, parseEnvFile, splitEnvItem } from "../supervisor/command.ts";
 import type { Ctx } from "./context.ts";
 import { checkLaunchable } from "./launch-checks.ts";
 
@@ -86,6 +87,27 @@ export function absoluteSinkFiles(f: NotifyFlags, cwd: string): NotifyFlags {
   };
 }
 
+/**
+ * The values the job's masked variables will have (D28): from its `--env` items, its env files
+ * and, when it inherits the environment, the caller's. Env files were checked readable already;
+ * one that fails now contributes nothing (the supervisor will fail the same way).
+ */
+export function maskedValues(
+  job: { mask: readonly string[]; inheritEnv: boolean; env: readonly string[] },
+  envFiles: readonly string[],
+  ctx: Ctx,
+): string[] {
+  const files = envFiles.map((f) => {
+    try {
+      return parseEnvFile(readFileSync(resolve(ctx.cwd, f), "utf8"));
+    } catch {
+      return [];
+    }
+  });
+  const env = buildChildEnv(ctx.env, job.inheritEnv, files, job.env);
+  return job.mask.map((k) => env[k] ?? "").filter((v) => v !== "");
+}
+
 /** A new ULID. The ulid package is loaded only by the commands that create jobs (it costs ~4 ms). */
 async function newId(): Promise<string> {
   const { ulid } = await import("ulid");
@@ -154,7 +176,11 @@ export async function writeNewJob(
     }
     try {
       writeState(paths, initialState(id, status));
-      for (const p of [paths.stdout, paths.stderr, paths.full]) closeSync(openSync(p, "a"));
+      // D28: the values to redact are on record before the job can print a byte, and the logs,
+      // which keep the raw bytes, are readable by the owner alone.
+      const masked = def.input.mask.length > 0;
+      if (masked) writeMasks(paths, maskedValues(def.input, def.envFiles, ctx));
+      for (const p of [paths.stdout, paths.stderr, paths.full]) closeSync(openSync(p, "a", masked ? 0o600 : 0o666));
       if (status === "created" && def.input.env.length > 0) writeSecrets(paths, def.input.env);
       const meta = buildMeta(def, id, ctx.root);
       writeMeta(paths, meta);

@@ -6,6 +6,7 @@ import { tryReadState } from "../store/job-store.ts";
 import { withJobLock } from "../store/lock.ts";
 import { reconcile } from "../store/observe.ts";
 import { isValidIdArgument, jobPaths } from "../store/paths.ts";
+import { TERMINAL } from "../store/records.ts";
 import { dirSize, removeJobDir } from "../store/remove.ts";
 import type { Ctx, Outcome } from "./context.ts";
 
@@ -72,10 +73,15 @@ export async function gcCommand(input: GcInput, ctx: Ctx, now = Date.now()): Pro
           });
           const raw = tryReadState(paths);
           if (!raw) return skip("unknown", "state_unreadable");
-          const state = raw.job.status === "running" ? reconcile(paths, raw).state : raw;
+          // D31: a job that was not terminal when gc read it is skipped for that reason, whatever
+          // its age. A running job whose supervisor is gone is still reconciled (D8), so the
+          // loss is on record, and a later gc takes it once it is old enough.
+          if (!TERMINAL.has(raw.job.status)) {
+            if (raw.job.status === "running") reconcile(paths, raw);
+            return skip(raw.job.status, raw.job.status);
+          }
+          const state = raw;
           const status = state.job.status;
-          if (status === "running") return skip(status, "running");
-          if (status === "created") return skip(status, "non_terminal_status");
           const stamp = state.finished_at ?? state.updated_at;
           if (!stamp) return skip(status, "no_timestamp");
           if (!(parseTimestamp(stamp) < cutoff)) return skip(status, "too_recent");

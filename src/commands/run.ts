@@ -5,6 +5,7 @@ import { AgentExecError } from "../core/errors.ts";
 import { monoMs } from "../core/time.ts";
 import { waitForTerminal } from "../core/wait-state.ts";
 import { snapshot } from "../logs/tail.ts";
+import { readMasks } from "../store/masks.ts";
 import { observe } from "../store/observe.ts";
 import type { JobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
@@ -86,7 +87,8 @@ export async function observeLaunch(
   const terminal = TERMINAL.has(state.job.status);
   const out: Record<string, unknown> = { type, job_id: id, state: state.job.status, tags };
   put(out, "env_vars", envVars);
-  if (!input.wait && window > 0) out.snapshot = snapshot(paths.stdout, paths.stderr, input.tailLines, input.maxBytes);
+  const tails = () => snapshot(paths.stdout, paths.stderr, input.tailLines, input.maxBytes, readMasks(paths));
+  if (!input.wait && window > 0) out.snapshot = tails();
   out.stdout_log_path = paths.stdout;
   out.stderr_log_path = paths.stderr;
   out.waited_ms = waitedMs;
@@ -95,7 +97,7 @@ export async function observeLaunch(
     put(out, "exit_code", state.result.exit_code);
     put(out, "finished_at", state.finished_at);
   }
-  if (input.wait) out.final_snapshot = snapshot(paths.stdout, paths.stderr, input.tailLines, input.maxBytes);
+  if (input.wait) out.final_snapshot = tails();
   addD26(out, state);
   if (input.wait && !terminal && !ctx.interrupt.fired) out.deadline_reached = true;
   const payload = out as Outcome["payload"];

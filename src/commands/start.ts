@@ -3,10 +3,12 @@ import { AgentExecError } from "../core/errors.ts";
 import { isoNow, monoMs } from "../core/time.ts";
 import { readMeta, readState, resolveJob, writeState } from "../store/job-store.ts";
 import { withJobLock } from "../store/lock.ts";
+import { writeMasks } from "../store/masks.ts";
 import { readSecrets } from "../store/secrets.ts";
 import { DEFAULT_WRAPPER, maskEnvItems } from "../supervisor/command.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
 import type { Ctx, Outcome } from "./context.ts";
+import { maskedValues } from "./define.ts";
 import { checkLaunchable } from "./launch-checks.ts";
 import { type ObserveInput, observeLaunch } from "./run.ts";
 
@@ -40,6 +42,11 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
     writeState(job.paths, { ...state, job: { id: state.job.id, status: "running", started_at: now }, updated_at: now });
   });
   const env = readSecrets(job.paths, meta);
+  // The starter's environment is the one the job inherits: redact what it gives a masked name.
+  const mask = meta.mask ?? [];
+  if (mask.length > 0) {
+    writeMasks(job.paths, maskedValues({ mask, inheritEnv: meta.inherit_env, env }, meta.env_files ?? [], ctx));
+  }
   launchSupervisor(ctx.root, job.id, job.paths, env, ctx.env);
   const envVars = env.length > 0 ? maskEnvItems(env, meta.mask ?? []) : undefined;
   return observeLaunch("start", job.id, job.paths, meta.tags, envVars, input, ctx, began);

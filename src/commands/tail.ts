@@ -1,6 +1,7 @@
 // `tail <id>`: the end of a job's stdout and stderr, read from the file end only (§3.5, §5).
 import { snapshot } from "../logs/tail.ts";
 import { resolveJob } from "../store/job-store.ts";
+import { readMasks } from "../store/masks.ts";
 import type { Ctx, Outcome } from "./context.ts";
 
 export interface TailInput {
@@ -9,10 +10,10 @@ export interface TailInput {
   maxBytes: number;
 }
 
-/** Tails both logs of a job in any state. */
+/** Tails both logs of a job in any state, masked values redacted (D28). */
 export async function tailCommand(input: TailInput, ctx: Ctx): Promise<Outcome> {
   const job = resolveJob(ctx.root, input.jobId);
-  const s = snapshot(job.paths.stdout, job.paths.stderr, input.tailLines, input.maxBytes);
+  const s = snapshot(job.paths.stdout, job.paths.stderr, input.tailLines, input.maxBytes, readMasks(job.paths));
   return {
     payload: {
       type: "tail",

@@ -5,6 +5,7 @@ import { type Observed, observe } from "../store/observe.ts";
 import type { JobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
 import { monoMs } from "./time.ts";
+import { clampDelay } from "./timer.ts";
 
 /** How a wait ended. */
 export interface WaitOutcome {
@@ -48,7 +49,8 @@ export async function waitForTerminal(
       const left = deadline - monoMs();
       if (left <= 0 || interrupted) return { observed, terminal: false };
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(pollMs, left));
+        // clampDelay: a poll or deadline past 2^31−1 ms must not fire at once (D29).
+        const timer = setTimeout(done, clampDelay(Math.min(pollMs, left)));
         function done() {
           clearTimeout(timer);
           wake = undefined;

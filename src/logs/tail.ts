@@ -1,5 +1,6 @@
 // Reads a byte/line window from the end of a log file (§5), never more than max_bytes of it.
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { longestMask, redactBytes } from "./redact.ts";
 
 /** The tail of one log file. */
 export interface TailPart {
@@ -33,8 +34,18 @@ export function windowText(
   return { text: kept.join("\n"), truncated: byteTruncated || lineTruncated };
 }
 
-/** Tails one file, seeking to `size - maxBytes` so a 1 GiB log costs what a 1 KiB one does. */
-export function tailFile(path: string, tailLines: number, maxBytes: number): TailPart {
+/**
+ * Tails one file, seeking to `size - maxBytes` so a 1 GiB log costs what a 1 KiB one does.
+ * Masked values (D28) are replaced by `***`: the read starts up to one value's length earlier,
+ * so a value cut by the window's start is still recognised, and a value's beginning at the
+ * current end of the file (the job is still writing it) is hidden too.
+ */
+export function tailFile(
+  path: string,
+  tailLines: number,
+  maxBytes: number,
+  masks: readonly Uint8Array[] = [],
+): TailPart {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -48,14 +59,16 @@ export function tailFile(path: string, tailLines: number, maxBytes: number): Tai
   try {
     const size = fstatSync(fd).size;
     const len = Math.min(size, maxBytes);
-    const buf = Buffer.allocUnsafe(len);
-    let got = 0;
-    while (got < len) {
-      const n = readSync(fd, buf, got, len - got, size - len + got);
-      if (n <= 0) break;
-      got += n;
+    const lead = Math.min(size - len, Math.max(0, longestMask(masks) - 1));
+    const buf = readAt(fd, size - len - lead, len + lead);
+    let bytes = redactBytes(buf, masks, Math.min(lead, buf.length), true);
+    let byteTruncated = size > maxBytes;
+    // `***` is longer than a 1- or 2-byte value: keep the window within max_bytes.
+    if (bytes.length > maxBytes) {
+      bytes = bytes.subarray(bytes.length - maxBytes);
+      byteTruncated = true;
     }
-    const { text, truncated } = windowText(buf.subarray(0, got), size > maxBytes, tailLines);
+    const { text, truncated } = windowText(bytes, byteTruncated, tailLines);
     let observed = size;
     try {
       observed = fstatSync(fd).size;
@@ -64,6 +77,18 @@ export function tailFile(path: string, tailLines: number, maxBytes: number): Tai
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads up to `len` bytes at `position` (fewer when the file is shorter). */
+function readAt(fd: number, position: number, len: number): Buffer {
+  const buf = Buffer.allocUnsafe(len);
+  let got = 0;
+  while (got < len) {
+    const n = readSync(fd, buf, got, len - got, position + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
 }
 
 /** The tail fields shared by `tail`, `snapshot` and `final_snapshot`, in contract order. */
@@ -78,10 +103,16 @@ export interface Snapshot {
   stderr_included_bytes: number;
 }
 
-/** Tails both logs of a job. */
-export function snapshot(stdoutPath: string, stderrPath: string, tailLines: number, maxBytes: number): Snapshot {
-  const out = tailFile(stdoutPath, tailLines, maxBytes);
-  const err = tailFile(stderrPath, tailLines, maxBytes);
+/** Tails both logs of a job, with its masked values redacted (D28). */
+export function snapshot(
+  stdoutPath: string,
+  stderrPath: string,
+  tailLines: number,
+  maxBytes: number,
+  masks: readonly Uint8Array[] = [],
+): Snapshot {
+  const out = tailFile(stdoutPath, tailLines, maxBytes, masks);
+  const err = tailFile(stderrPath, tailLines, maxBytes, masks);
   return {
     stdout_tail: out.text,
     stderr_tail: err.text,

@@ -3,8 +3,10 @@
 import { appendFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { log } from "../core/log.ts";
+import { redactText } from "../logs/redact.ts";
 import { atomicWrite, prettyJson } from "../store/atomic-write.ts";
 import { tryReadMeta } from "../store/job-store.ts";
+import { readMasks } from "../store/masks.ts";
 import type { JobPaths } from "../store/paths.ts";
 import type { MetaRecord, OutputMatchConfig, StateRecord } from "../store/records.ts";
 import { compileMatcher, type LineMatcher } from "./config.ts";
@@ -29,6 +31,8 @@ export class Notifier {
   private readonly queue: { event: Event; match: OutputMatchConfig }[] = [];
   private head = 0;
   private draining: Promise<void> | undefined;
+  /** Masked values (D28): events show `***` in their place; matching still sees the raw line. */
+  private readonly masks: Buffer[];
 
   constructor(
     paths: JobPaths,
@@ -42,6 +46,7 @@ export class Notifier {
     this.meta = meta;
     this.wrapper = wrapper;
     this.env = env;
+    this.masks = readMasks(paths);
     this.refresh();
   }
 
@@ -82,10 +87,10 @@ export class Notifier {
       schema_version: "0.1",
       event_type: "job.output.matched",
       job_id: this.jobId,
-      pattern: match.pattern,
+      pattern: redactText(match.pattern, this.masks),
       match_type: match.match_type ?? "contains",
       stream,
-      line,
+      line: redactText(line, this.masks),
       stdout_log_path: this.paths.stdout,
       stderr_log_path: this.paths.stderr,
     });
@@ -117,9 +122,10 @@ export class Notifier {
     const json = JSON.stringify(event);
     const results: DeliveryResult[] = [];
     if (match.command !== undefined) {
-      // The sink's AGENT_EXEC_EVENT_PATH already holds this event when it starts (D14).
+      // The sink's AGENT_EXEC_EVENT_PATH already holds this event when it starts (D14), as one
+      // line of JSON (D27), so `tail -n1 "$AGENT_EXEC_EVENT_PATH" | jq` and NDJSON readers work.
       const eventPath = outputEventPath(this.paths);
-      atomicWrite(eventPath, prettyJson(event));
+      atomicWrite(eventPath, `${json}\n`);
       const vars = { eventPath, jobId: this.jobId, eventType: "job.output.matched" };
       results.push(await commandSink(match.command, this.wrapper, json, vars, this.env));
     }
@@ -147,7 +153,7 @@ export class Notifier {
       event_type: "job.finished",
       job_id: this.jobId,
       state: state.job.status,
-      command: meta.command,
+      command: meta.command.map((word) => redactText(word, this.masks)),
       ...(meta.cwd === undefined ? {} : { cwd: meta.cwd }),
       ...(state.job.started_at === undefined ? {} : { started_at: state.job.started_at }),
       ...(state.finished_at === undefined ? {} : { finished_at: state.finished_at }),

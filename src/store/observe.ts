@@ -24,9 +24,22 @@ function supervisorAlive(pid: number, jobId: string): boolean {
   if (!pidAlive(pid)) return false;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, "latin1");
+    // Empty while the launched process is still between fork and exec (seen in most reads made
+    // right after Bun.spawn returns); a zombie is already excluded by pidAlive.
+    if (cmdline === "") return true;
     return cmdline.includes("\0_supervise\0") && cmdline.includes(`\0${jobId}\0`);
   } catch {
     return true; // No /proc (macOS): trust the pid.
+  }
+}
+
+/** The pid in supervisor.pid (D30), or undefined when there is none yet. */
+function readLaunchedPid(paths: JobPaths): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(paths.supervisorPid, "latin1"), 10);
+    return pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -47,9 +60,16 @@ export function reconcile(paths: JobPaths, state: StateRecord): Observed {
   if (sup !== undefined) {
     if (supervisorAlive(sup, state.job.id)) return { state, supervisorAlive: true };
   } else if (state.pid === undefined) {
-    // Written by the front-end just before it launched the supervisor.
-    const age = Date.now() - parseTimestamp(state.updated_at);
-    if (!(age > LAUNCH_GRACE_MS)) return { state, supervisorAlive: true };
+    // Written by the front-end just before it launched the supervisor, which has not written
+    // state.json yet. The front-end recorded its pid (D30): judge that pid at once. Only when
+    // that record is missing (a launch in progress, or an older release) does the grace apply.
+    const launched = readLaunchedPid(paths);
+    if (launched !== undefined) {
+      if (supervisorAlive(launched, state.job.id)) return { state, supervisorAlive: true };
+    } else {
+      const age = Date.now() - parseTimestamp(state.updated_at);
+      if (!(age > LAUNCH_GRACE_MS)) return { state, supervisorAlive: true };
+    }
   } else if (pidAlive(state.pid)) {
     // A record from the reference release: `pid` is all there is to go on.
     return { state, supervisorAlive: true };

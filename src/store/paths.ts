@@ -13,6 +13,10 @@ export interface JobPaths {
   completionEvent: string;
   notificationEvents: string;
   killRequest: string;
+  /** The supervisor's pid, written by the front-end that launched it (D30). */
+  supervisorPid: string;
+  /** The values of masked variables, to redact from what agent-exec shows (D28, 0600). */
+  masks: string;
 }
 
 /**
@@ -51,5 +55,7 @@ export function jobPaths(root: string, id: string): JobPaths {
     completionEvent: join(dir, "completion_event.json"),
     notificationEvents: join(dir, "notification_events.ndjson"),
     killRequest: join(dir, "kill.request"),
+    supervisorPid: join(dir, "supervisor.pid"),
+    masks: join(dir, "masks.json"),
   };
 }

@@ -2,6 +2,7 @@
 
 import { AgentExecError } from "../core/errors.ts";
 import { isoNow } from "../core/time.ts";
+import { atomicWrite } from "../store/atomic-write.ts";
 import { writeState } from "../store/job-store.ts";
 import type { JobPaths } from "../store/paths.ts";
 import { failedState, type StateRecord } from "../store/records.ts";
@@ -44,6 +45,7 @@ export function launchSupervisor(
       detached: true,
     });
     proc.unref();
+    recordLaunchedPid(paths, proc.pid);
   } catch (err) {
     const now = isoNow();
     const launching: StateRecord = {
@@ -55,5 +57,19 @@ export function launchSupervisor(
     throw new AgentExecError("internal_error", `cannot start the supervisor: ${(err as Error).message}`, {
       cause: err,
     });
+  }
+}
+
+/**
+ * Records the supervisor's pid before the caller gets its answer (D30), so a reader can tell a
+ * supervisor killed in its first instant (before it wrote state.json) at once, not after the
+ * launch grace. A file of its own, not state.json: the supervisor stays the only writer of state.json,
+ * so nothing can overwrite what it recorded. Best effort: without it the grace still applies.
+ */
+function recordLaunchedPid(paths: JobPaths, pid: number): void {
+  try {
+    atomicWrite(paths.supervisorPid, `${pid}\n`);
+  } catch {
+    // The job directory vanished (a concurrent delete) or the disk is full.
   }
 }

@@ -3,6 +3,7 @@
 import { appendFileSync, closeSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { isoNow, monoMs } from "../core/time.ts";
+import { type LongTimer, setLongInterval, setLongTimeout } from "../core/timer.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { groupAlive, signalGroup } from "../process/signal.ts";
 import { bareSignalName } from "../process/signal-names.ts";
@@ -250,10 +251,11 @@ class Supervisor {
     const { timeout_ms: timeoutMs, kill_after_ms: killAfterMs, progress_every_ms: progressMs } = this.meta;
     let timedOut = false;
     let escalation: Promise<void> = Promise.resolve();
-    let progress: ReturnType<typeof setInterval> | undefined;
-    let timeoutTimer: ReturnType<typeof setTimeout> | undefined;
+    let progress: LongTimer | undefined;
+    let timeoutTimer: LongTimer | undefined;
     if (timeoutMs > 0) {
-      timeoutTimer = setTimeout(() => {
+      // Long timers: a timeout or grace past 2^31−1 ms must not fire at once (D29).
+      timeoutTimer = setLongTimeout(() => {
         timedOut = true;
         this.diag(`timeout after ${timeoutMs} ms: TERM to group ${pgid}`);
         signalGroup(pgid, "TERM");
@@ -280,18 +282,15 @@ class Supervisor {
       }, timeoutMs);
     }
     if (progressMs > 0) {
-      progress = setInterval(
-        () => {
-          if (!this.terminal) this.write({});
-        },
-        Math.max(1, progressMs),
-      );
+      progress = setLongInterval(() => {
+        if (!this.terminal) this.write({});
+      }, progressMs);
     }
     return {
       timedOut: () => timedOut,
       stopProgress: () => {
-        if (progress) clearInterval(progress);
-        if (timeoutTimer) clearTimeout(timeoutTimer);
+        progress?.clear();
+        timeoutTimer?.clear();
       },
       /** Waits for a pending KILL escalation, so descendants ignoring TERM do not outlive the timeout. */
       settled: () => escalation,

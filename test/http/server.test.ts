@@ -216,3 +216,34 @@ test("a real server on port 0 speaks the same API", async () => {
   const denied = await fetch(`http://127.0.0.1:${server.port}/list`);
   expect(denied.status).toBe(401);
 });
+
+describe("issue 11 over HTTP", () => {
+  test("D29: timeout_ms and kill_after_ms past 2^31-1 do not kill a short job", async () => {
+    const r = await call("POST", "/exec", {
+      command: ["sh", "-c", "sleep 1; echo survived"],
+      timeout_ms: 3_000_000_000,
+      kill_after_ms: 3_000_000_000,
+      wait: true,
+    });
+    expect(r).toMatchObject({
+      status: 200,
+      json: { state: "exited", exit_code: 0, final_snapshot: { stdout_tail: "survived" } },
+    });
+  });
+
+  test("D28: masked values are *** in /exec, /tail and /wait answers", async () => {
+    const secret = "http-s3cret";
+    const r = await call("POST", "/exec", {
+      command: ["sh", "-c", 'echo "v=$S"'],
+      env: { S: secret },
+      mask: ["S"],
+      wait: true,
+    });
+    expect(r.json.final_snapshot.stdout_tail).toBe("v=***");
+    const id = r.json.job_id as string;
+    const tail = await call("GET", `/tail/${id}`);
+    expect(tail.json.stdout_tail).toBe("v=***");
+    const waited = await call("GET", `/wait/${id}`);
+    for (const doc of [r.json, tail.json, waited.json]) expect(JSON.stringify(doc)).not.toContain(secret);
+  });
+});

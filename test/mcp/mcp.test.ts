@@ -115,3 +115,31 @@ test("bad arguments are MCP errors, never a crash", async () => {
   expect((await client.listTools()).tools.length).toBe(9);
   await client.close();
 });
+
+test("D29 and D28 over MCP: a huge timeout_ms does not fire at once; masked values are ***", async () => {
+  const client = await connect();
+  try {
+    const long = await call(client, "run", {
+      command: ["sh", "-c", "sleep 1; echo survived"],
+      timeout_ms: 3_000_000_000,
+      kill_after_ms: 3_000_000_000,
+      wait: true,
+    });
+    expect(long.doc).toMatchObject({ state: "exited", exit_code: 0, final_snapshot: { stdout_tail: "survived" } });
+
+    const secret = "mcp-s3cret";
+    const masked = await call(client, "run", {
+      command: ["sh", "-c", 'echo "v=$S"'],
+      env: { S: secret },
+      mask: ["S"],
+      wait: true,
+    });
+    expect(masked.doc.final_snapshot.stdout_tail).toBe("v=***");
+    const tail = await call(client, "tail", { job_id: masked.doc.job_id });
+    expect(tail.doc.stdout_tail).toBe("v=***");
+    // call() checked that the text content is this same document.
+    for (const r of [masked, tail]) expect(JSON.stringify(r.doc)).not.toContain(secret);
+  } finally {
+    await client.close();
+  }
+});

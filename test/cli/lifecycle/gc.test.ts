@@ -123,9 +123,9 @@ describe("gc --older-than (§3.11)", () => {
         })),
         { job_id: ids.recent, state: "exited", action: "skipped", reason: "too_recent", bytes: 0 },
         { job_id: ids.unreadable, state: "unknown", action: "skipped", reason: "state_unreadable", bytes: 0 },
-        { job_id: ids.oldCreated, state: "created", action: "skipped", reason: "non_terminal_status", bytes: 0 },
+        { job_id: ids.oldCreated, state: "created", action: "skipped", reason: "created", bytes: 0 },
         { job_id: running, state: "running", action: "skipped", reason: "running", bytes: 0 },
-        { job_id: created, state: "created", action: "skipped", reason: "non_terminal_status", bytes: 0 },
+        { job_id: created, state: "created", action: "skipped", reason: "created", bytes: 0 },
       ]),
     });
     const dry = await sb.ok(["gc", "--dry-run"]);
@@ -147,7 +147,7 @@ describe("gc --older-than (§3.11)", () => {
     expect(byId(j.jobs)).toEqual(
       byId([
         { job_id: running, state: "running", action: "skipped", reason: "running", bytes: 0 },
-        { job_id: created, state: "created", action: "skipped", reason: "non_terminal_status", bytes: 0 },
+        { job_id: created, state: "created", action: "skipped", reason: "created", bytes: 0 },
       ]),
     );
     expect({ deleted: j.deleted, skipped: j.skipped, freed: j.freed_bytes }).toEqual({

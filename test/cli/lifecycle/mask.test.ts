@@ -37,8 +37,9 @@ describe("--mask (§3.2, D7)", () => {
     expectNoSecret(create, secret);
     const id = create.json.job_id;
     const dir = join(sb.root, id);
-    expect(filesContaining(dir, secret)).toEqual(["env.runtime.json"]);
-    expect(statSync(join(dir, "env.runtime.json")).mode & 0o777).toBe(0o600);
+    // The env items to apply at start, and the values to redact (D28): both owner-only.
+    expect(filesContaining(dir, secret).sort()).toEqual(["env.runtime.json", "masks.json"]);
+    for (const f of ["env.runtime.json", "masks.json"]) expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
     expect(sb.meta(id)).toMatchObject({ env_keys: ["SEC", "PLAIN"], env_vars: ["SEC=***", "PLAIN=p"], mask: ["SEC"] });
 
     const start = await sb.cli(["start", "--snapshot-after", "0", id]);
@@ -64,7 +65,7 @@ describe("--mask (§3.2, D7)", () => {
     }
     expectNoSecret(await sb.cli(["kill", id]), secret);
     await sb.terminalState(id);
-    expect(filesContaining(dir, secret, ["env.runtime.json"])).toEqual([]);
+    expect(filesContaining(dir, secret, ["env.runtime.json", "masks.json"])).toEqual([]);
   });
 
   test.concurrent("run --mask: masked in the response and meta.json, absent from every command line", async () => {
@@ -83,7 +84,7 @@ describe("--mask (§3.2, D7)", () => {
     await pollUntil(() => existsSync(seen) && readFileSync(seen, "utf8") === secret, { what: "the job saw $SEC" });
     await sb.stdoutMatch(id, /^ready \d+/);
     expect(cmdlinesContaining(secret)).toEqual([]);
-    expect(filesContaining(join(sb.root, id), secret, ["env.runtime.json"])).toEqual([]);
+    expect(filesContaining(join(sb.root, id), secret, ["env.runtime.json", "masks.json"])).toEqual([]);
     expectNoSecret(await sb.cli(["kill", id]), secret);
   });
 });

@@ -44,7 +44,7 @@ describe("start (§3.3)", () => {
       "A=1",
       "B=2",
       "FROMFILE=after",
-      "SEC=start-secret-2",
+      "SEC=***", // the job saw the value; what agent-exec shows is redacted (D28)
       "INHERITED=unset",
       `PWD=${realpathSync(work)}`,
     ].join("\n");
