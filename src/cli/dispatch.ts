@@ -1,10 +1,13 @@
 // Turns parsed argv into each command's typed input and calls its handler.
 
+import { resolve } from "node:path";
 import type { Ctx, Outcome } from "../commands/context.ts";
 import type { DefinitionInput } from "../commands/define.ts";
+import type { ObserveInput } from "../commands/run.ts";
 import { statusCommand } from "../commands/status.ts";
 import { tailCommand } from "../commands/tail.ts";
 import { AgentExecError, usageError } from "../core/errors.ts";
+import type { Readiness } from "../core/readiness.ts";
 import type { NotifyFlags } from "../notify/config.ts";
 import { isValidTagPattern } from "../store/tags.ts";
 import { flagSet, flagValue, flagValues, type ParsedArgs, uintFlag } from "./parse.ts";
@@ -60,6 +63,56 @@ function outputFlags(args: ParsedArgs): NotifyFlags {
   };
 }
 
+/** The readiness flags (X2), or undefined when none was given. */
+function untilFlags(args: ParsedArgs, cwd: string): Readiness | undefined {
+  const match = flagValue(args, "until-match");
+  const file = flagValue(args, "until-file");
+  const port = flagValue(args, "until-port") === undefined ? undefined : uintFlag(args, "until-port", 0);
+  const stream = enumFlag(args, "until-stream", ["stdout", "stderr", "either"] as const);
+  const host = flagValue(args, "until-host");
+  if (match === undefined && file === undefined && port === undefined) {
+    for (const [name, v] of [
+      ["until-stream", stream],
+      ["until-host", host],
+    ] as const) {
+      if (v !== undefined) throw usageError(`'--${name}' needs --until-match or --until-port`);
+    }
+    return undefined;
+  }
+  if (stream !== undefined && match === undefined) throw usageError("'--until-stream' needs --until-match");
+  if (host !== undefined && port === undefined) throw usageError("'--until-host' needs --until-port");
+  return {
+    ...(match === undefined ? {} : { match }),
+    stream: stream ?? "either",
+    ...(port === undefined ? {} : { port }),
+    host: host ?? "127.0.0.1",
+    // A relative path means the caller's directory, wherever the check runs.
+    ...(file === undefined ? {} : { file: file === "" ? "" : resolve(cwd, file) }),
+  };
+}
+
+/** The observe flags of run and start (§3.1.2, X2, X4). */
+function observeFlags(args: ParsedArgs, cwd: string): ObserveInput {
+  const until = untilFlags(args, cwd);
+  const wait = flagSet(args, "wait");
+  const forwardExit = flagSet(args, "forward-exit");
+  if (forwardExit && !wait) throw usageError("'--forward-exit' needs --wait: there is no exit code to forward yet");
+  const waitTimeout = flagValue(args, "wait-timeout-ms");
+  if (waitTimeout !== undefined && !wait && !until) {
+    throw usageError("'--wait-timeout-ms' bounds --wait or --until-*; give one of them");
+  }
+  return {
+    snapshotAfterMs: uintFlag(args, "snapshot-after", 10_000),
+    tailLines: uintFlag(args, "tail-lines", 50),
+    maxBytes: uintFlag(args, "max-bytes", 65_536),
+    wait,
+    waitPollMs: uintFlag(args, "wait-poll-ms", 200),
+    ...(waitTimeout === undefined ? {} : { waitTimeoutMs: uintFlag(args, "wait-timeout-ms", 0) }),
+    ...(until ? { until } : {}),
+    forwardExit,
+  };
+}
+
 /**
  * One entry per subcommand. status and tail, the calls agents make in loops, are linked in;
  * the others are imported on use, so a call loads only what it needs.
@@ -70,11 +123,7 @@ export const DISPATCH: Record<string, Dispatch> = {
     return runCommand(
       {
         ...definition(args),
-        snapshotAfterMs: uintFlag(args, "snapshot-after", 10_000),
-        tailLines: uintFlag(args, "tail-lines", 50),
-        maxBytes: uintFlag(args, "max-bytes", 65_536),
-        wait: flagSet(args, "wait"),
-        waitPollMs: uintFlag(args, "wait-poll-ms", 200),
+        ...observeFlags(args, ctx.cwd),
         logPath: flagValue(args, "log"),
       },
       ctx,
@@ -86,17 +135,7 @@ export const DISPATCH: Record<string, Dispatch> = {
   },
   async start(args, ctx) {
     const { startCommand } = await import("../commands/start.ts");
-    return startCommand(
-      {
-        jobId: jobId(args),
-        snapshotAfterMs: uintFlag(args, "snapshot-after", 10_000),
-        tailLines: uintFlag(args, "tail-lines", 50),
-        maxBytes: uintFlag(args, "max-bytes", 65_536),
-        wait: flagSet(args, "wait"),
-        waitPollMs: uintFlag(args, "wait-poll-ms", 200),
-      },
-      ctx,
-    );
+    return startCommand({ jobId: jobId(args), ...observeFlags(args, ctx.cwd) }, ctx);
   },
   async "tag set"(args, ctx) {
     const tags = flagValues(args, "tag");
@@ -154,14 +193,26 @@ export const DISPATCH: Record<string, Dispatch> = {
         jobId: jobId(args),
         tailLines: uintFlag(args, "tail-lines", 50),
         maxBytes: uintFlag(args, "max-bytes", 65_536),
+        since: flagValue(args, "since"),
       },
       ctx,
     );
   },
   async wait(args, ctx) {
-    const { waitCommand } = await import("../commands/wait.ts");
+    const { waitCommand, WAIT_MAX_BYTES, WAIT_TAIL_LINES } = await import("../commands/wait.ts");
     return waitCommand(
-      { jobId: jobId(args), pollMs: uintFlag(args, "poll-ms", 200), timeoutMs: uintFlag(args, "timeout-ms", 0) },
+      {
+        jobIds: args.positionals,
+        pollMs: uintFlag(args, "poll-ms", 200),
+        timeoutMs: uintFlag(args, "timeout-ms", 0),
+        any: flagSet(args, "any"),
+        tailLines: uintFlag(args, "tail-lines", WAIT_TAIL_LINES),
+        maxBytes: uintFlag(args, "max-bytes", WAIT_MAX_BYTES),
+        noOutput: flagSet(args, "no-output"),
+        forwardExit: flagSet(args, "forward-exit"),
+        until: untilFlags(args, ctx.cwd),
+        since: flagValue(args, "since"),
+      },
       ctx,
     );
   },

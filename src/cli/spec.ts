@@ -66,12 +66,29 @@ const NOTIFY: FlagSpec[] = [
   ...OUTPUT_MATCH,
 ];
 
+/** Readiness conditions (X2): wait, run and start. */
+const UNTIL: FlagSpec[] = [
+  { name: "until-match", value: "regex", desc: "Ready when a line of output matches this JavaScript RegExp" },
+  { name: "until-stream", value: "stdout|stderr|either", desc: "Where --until-match looks (default either)" },
+  { name: "until-port", value: "port", desc: "Ready when a TCP connect to --until-host:PORT succeeds" },
+  { name: "until-host", value: "host", desc: "Host for --until-port", default: "127.0.0.1" },
+  { name: "until-file", value: "path", desc: "Ready when this path exists" },
+];
+
+const FORWARD_EXIT: FlagSpec = {
+  name: "forward-exit",
+  desc: "Exit with the job's code (128+N for signal N, 124 timeout, 125 wait ended first)",
+};
+
 const OBSERVE: FlagSpec[] = [
   ms("snapshot-after", "Observe up to N ms (max 10000) before answering (0 = answer at once)", "10000"),
   { name: "tail-lines", value: "n", desc: "Lines of each log in the snapshot (0 = no limit)", default: "50" },
   { name: "max-bytes", value: "n", desc: "Bytes of each log in the snapshot", default: "65536" },
   { name: "wait", desc: "Block until the job ends" },
   ms("wait-poll-ms", "Fallback poll interval while waiting", "200"),
+  ms("wait-timeout-ms", "With --wait or --until-*: give up waiting after N ms (0 = never)"),
+  ...UNTIL,
+  FORWARD_EXIT,
 ];
 
 /** Every subcommand, in help order. */
@@ -98,15 +115,27 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       { name: "tail-lines", value: "n", desc: "Lines of each log (0 = no limit)", default: "50" },
       { name: "max-bytes", value: "n", desc: "Bytes of each log read from its end", default: "65536" },
+      { name: "since", value: "cursor", desc: "Only output written after this cursor (from an earlier response)" },
     ],
     positionals: 1,
   },
   {
     name: "wait",
-    args: "<job_id>",
-    desc: "Wait until a job ends (or the timeout)",
-    flags: [ms("poll-ms", "Fallback poll interval", "200"), ms("timeout-ms", "Give up after N ms (0 = never)", "0")],
+    args: "<job_id...>",
+    desc: "Wait until jobs end, or a readiness condition holds (or the timeout)",
+    flags: [
+      ms("poll-ms", "Fallback poll interval", "200"),
+      ms("timeout-ms", "Give up after N ms (0 = never)", "0"),
+      { name: "any", desc: "With several jobs: end when the first one ends" },
+      { name: "tail-lines", value: "n", desc: "Lines of each log in final_snapshot (0 = no limit)", default: "50" },
+      { name: "max-bytes", value: "n", desc: "Bytes of each log in final_snapshot", default: "16384" },
+      { name: "no-output", desc: "Leave final_snapshot out" },
+      ...UNTIL,
+      { name: "since", value: "cursor", desc: "--until-match scans from this cursor (default: the start)" },
+      FORWARD_EXIT,
+    ],
     positionals: 1,
+    optionalPositionals: Number.MAX_SAFE_INTEGER,
   },
   {
     name: "kill",

@@ -1,10 +1,26 @@
 // Fields shared by responses that describe a job's state (run, status, wait, kill, list entries).
+import { groupStopped } from "../process/signal.ts";
 import type { StateRecord } from "../store/records.ts";
+import { TERMINAL } from "../store/records.ts";
 import { put } from "./context.ts";
 
-/** Adds the D26 fields: `timed_out` only when true, `reason` only for `failed`. */
-export function addD26(out: Record<string, unknown>, state: StateRecord): Record<string, unknown> {
-  if (state.result.timed_out === true) out.timed_out = true;
+/**
+ * Adds what explains a job's state: `timed_out` only when true, `reason` only for `failed` (D26),
+ * and for a terminal job the evidence of X3: `signal` (a bare name) when a signal ended it,
+ * `killed_by` when `kill` did, `duration_ms`, and `resources` where the platform told them; for a
+ * running job, `paused` while its process group is stopped (X3b).
+ */
+export function addOutcome(out: Record<string, unknown>, state: StateRecord): Record<string, unknown> {
+  const r = state.result;
+  if (r.timed_out === true) out.timed_out = true;
   if (state.job.status === "failed") put(out, "reason", state.reason ?? "unknown");
+  if (!TERMINAL.has(state.job.status)) {
+    if (state.job.status === "running" && groupStopped(state.pgid)) out.paused = true;
+    return out;
+  }
+  put(out, "signal", r.signal);
+  put(out, "killed_by", r.killed_by);
+  put(out, "duration_ms", r.duration_ms);
+  put(out, "resources", r.resources);
   return out;
 }

@@ -38,6 +38,7 @@ export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> 
     );
   }
   if (!TERMINAL.has(state.job.status)) {
+    if (!NON_TERMINATING.has(input.signal)) markKill(job.paths, input.signal);
     await deliver(job.paths, input.signal, state.pgid, supervisorAlive);
     if (!NON_TERMINATING.has(input.signal)) {
       state = (await waitForTerminal(job.paths, { timeoutMs: OUTCOME_WAIT_MS, pollMs: 50 })).observed.state;
@@ -81,6 +82,16 @@ async function deliver(
     }
     await Bun.sleep(5);
   }
+}
+
+/**
+ * Leaves the mark that lets the supervisor record `killed_by: "agent-exec"` when this signal ends
+ * the job (X3). Its own file: state.json keeps its single writer. A failed write only loses that field.
+ */
+function markKill(paths: JobPaths, signal: string): void {
+  try {
+    atomicWrite(paths.killMark, signal);
+  } catch {}
 }
 
 /** Takes the pending kill request; false when the supervisor took it first. */

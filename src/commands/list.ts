@@ -10,7 +10,7 @@ import { type JobPaths, jobPaths } from "../store/paths.ts";
 import { tagMatches } from "../store/tags.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
-import { addD26 } from "./job-view.ts";
+import { addOutcome } from "./job-view.ts";
 
 export const LIST_STATES = ["created", "running", "exited", "killed", "failed", "unknown"] as const;
 
@@ -57,7 +57,7 @@ function readFacts(paths: JobPaths): JobFacts | null {
     summary.updated_at = state.updated_at;
   }
   summary.tags = meta.tags;
-  if (state) addD26(summary, state);
+  if (state) addOutcome(summary, state);
   return {
     id: meta.job.id,
     cwd: meta.cwd,

@@ -2,10 +2,9 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { AgentExecError } from "../core/errors.ts";
+import { checkReadiness, type Readiness, readyWatch, wantsReadiness } from "../core/readiness.ts";
 import { monoMs } from "../core/time.ts";
-import { waitForTerminal } from "../core/wait-state.ts";
-import { snapshot } from "../logs/tail.ts";
-import { readMasks } from "../store/masks.ts";
+import { type WaitOutcome, waitForTerminal } from "../core/wait-state.ts";
 import { observe } from "../store/observe.ts";
 import type { JobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
@@ -14,7 +13,9 @@ import { launchSupervisor } from "../supervisor/launch.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { type DefinitionInput, validateDefinition, writeNewJob } from "./define.ts";
-import { addD26 } from "./job-view.ts";
+import { forwardedExit } from "./exit-code.ts";
+import { attemptOf, currentCursor, type JobTails, readJobTails } from "./job-output.ts";
+import { addOutcome } from "./job-view.ts";
 import { INTERRUPTED_EXIT } from "./wait.ts";
 
 /** The most `--snapshot-after` may hold a plain `run` (§3.1.2). */
@@ -27,8 +28,12 @@ export interface ObserveInput {
   maxBytes: number;
   wait: boolean;
   waitPollMs: number;
-  /** With wait: give up after this many ms (0 or absent = no limit); HTTP and MCP callers set it. */
+  /** Bound of --wait or --until-* (0 or absent with --wait = no limit); HTTP and MCP callers set it. */
   waitTimeoutMs?: number;
+  /** Readiness conditions (X2): answer as soon as one holds. */
+  until?: Readiness;
+  /** Exit with the job's code (X4); needs `wait`. */
+  forwardExit?: boolean;
 }
 
 export interface RunInput extends DefinitionInput, ObserveInput {
@@ -38,6 +43,7 @@ export interface RunInput extends DefinitionInput, ObserveInput {
 /** Validates, creates and launches a job, then reports what it observed (D5, D6). */
 export async function runCommand(input: RunInput, ctx: Ctx): Promise<Outcome> {
   const began = monoMs();
+  checkReadiness(input.until);
   const def = validateDefinition(input, ctx);
   const logPath = input.logPath === undefined ? undefined : resolve(ctx.cwd, input.logPath);
   if (logPath !== undefined) checkLogPath(logPath);
@@ -60,7 +66,9 @@ function checkLogPath(path: string): void {
 /**
  * The snapshot/wait phase shared by run and start (§3.1.2). Without --wait it watches up to
  * min(snapshot_after, 10 s), ending early when the job ends, and reports the observed state
- * (D6); with --wait it waits until the job is terminal or the caller is interrupted (D22).
+ * (D6); with --wait it waits until the job is terminal or the caller is interrupted (D22). With
+ * --until-* it also ends as soon as the job is ready (X2), bounded by --wait-timeout-ms (or, without
+ * --wait, the snapshot window).
  */
 export async function observeLaunch(
   type: "run" | "start",
@@ -73,22 +81,35 @@ export async function observeLaunch(
   began: number,
 ): Promise<Outcome> {
   const phase = monoMs();
-  const window = input.wait ? 0 : Math.min(input.snapshotAfterMs, SNAPSHOT_CAP_MS);
-  let observed = observe(paths);
-  if (input.wait) {
-    const timeoutMs = input.waitTimeoutMs ?? 0;
-    observed = (await waitForTerminal(paths, { timeoutMs, pollMs: input.waitPollMs, interrupt: ctx.interrupt }))
-      .observed;
-  } else if (window > 0) {
-    observed = (await waitForTerminal(paths, { timeoutMs: window, pollMs: 15, interrupt: ctx.interrupt })).observed;
+  const readiness = wantsReadiness(input.until) ? input.until : undefined;
+  const snapshotWindow = Math.min(input.snapshotAfterMs, SNAPSHOT_CAP_MS);
+  const window = input.wait ? 0 : readiness ? (input.waitTimeoutMs ?? snapshotWindow) : snapshotWindow;
+  const observing = input.wait || readiness !== undefined || window > 0;
+  let outcome: WaitOutcome = { observed: observe(paths), terminal: false };
+  if (observing) {
+    const ready = readiness ? readyWatch(readiness, { paths, id, attempt: 1 }, undefined) : undefined;
+    outcome = await waitForTerminal(paths, {
+      // A bound of 0 means "no limit" to a wait; without --wait it means "look once".
+      timeoutMs: input.wait ? (input.waitTimeoutMs ?? 0) : Math.max(window, 1),
+      pollMs: input.wait ? input.waitPollMs : 15,
+      interrupt: ctx.interrupt,
+      ...(ready ? { ready } : {}),
+    });
   }
-  const waitedMs = window > 0 || input.wait ? Math.round(monoMs() - phase) : 0;
+  const waitedMs = observing ? Math.round(monoMs() - phase) : 0;
+  const { observed, readyBy } = outcome;
   const state = observed.state;
   const terminal = TERMINAL.has(state.job.status);
+  const bounds = { tailLines: input.tailLines, maxBytes: input.maxBytes };
   const out: Record<string, unknown> = { type, job_id: id, state: state.job.status, tags };
   put(out, "env_vars", envVars);
-  const tails = () => snapshot(paths.stdout, paths.stderr, input.tailLines, input.maxBytes, readMasks(paths));
-  if (!input.wait && window > 0) out.snapshot = tails();
+  let tails: JobTails | undefined;
+  // Ready while it runs on: what it printed so far, as a snapshot; a final one only at the end.
+  const readyRunning = readyBy !== undefined && !terminal;
+  if ((!input.wait && observing) || readyRunning) {
+    tails = readJobTails(paths, id, attemptOf(state), bounds);
+    out.snapshot = tails.snapshot;
+  }
   out.stdout_log_path = paths.stdout;
   out.stderr_log_path = paths.stderr;
   out.waited_ms = waitedMs;
@@ -97,9 +118,20 @@ export async function observeLaunch(
     put(out, "exit_code", state.result.exit_code);
     put(out, "finished_at", state.finished_at);
   }
-  if (input.wait) out.final_snapshot = tails();
-  addD26(out, state);
-  if (input.wait && !terminal && !ctx.interrupt.fired) out.deadline_reached = true;
+  if (input.wait && !readyRunning) {
+    tails = readJobTails(paths, id, attemptOf(state), bounds);
+    out.final_snapshot = tails.snapshot;
+  }
+  addOutcome(out, state);
+  if (readiness) {
+    out.ready = readyBy !== undefined;
+    put(out, "ready_by", readyBy);
+  }
+  const ended = terminal || readyBy !== undefined;
+  if ((input.wait || readiness) && !ended && !ctx.interrupt.fired) out.deadline_reached = true;
+  out.cursor = tails?.cursor ?? currentCursor(paths, id, attemptOf(state));
   const payload = out as Outcome["payload"];
-  return input.wait && !terminal && ctx.interrupt.fired ? { payload, exitCode: INTERRUPTED_EXIT } : { payload };
+  if (!ended && (input.wait || readiness) && ctx.interrupt.fired) return { payload, exitCode: INTERRUPTED_EXIT };
+  if (input.forwardExit) return { payload, exitCode: terminal || !readyBy ? forwardedExit(state, terminal) : 0 };
+  return { payload };
 }

@@ -3,7 +3,8 @@ import { readMeta, resolveJob } from "../store/job-store.ts";
 import { observe } from "../store/observe.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
-import { addD26 } from "./job-view.ts";
+import { attemptOf, currentCursor } from "./job-output.ts";
+import { addOutcome } from "./job-view.ts";
 
 export interface StatusInput {
   jobId: string;
@@ -19,7 +20,8 @@ export async function statusCommand(input: StatusInput, ctx: Ctx): Promise<Outco
   out.created_at = meta.created_at;
   put(out, "started_at", state.job.started_at);
   put(out, "finished_at", state.finished_at);
-  addD26(out, state);
+  addOutcome(out, state);
   if (!supervisorAlive) out.supervisor_alive = false;
+  out.cursor = currentCursor(job.paths, job.id, attemptOf(state));
   return { payload: out as Outcome["payload"] };
 }

@@ -13,12 +13,38 @@ const envelope = <T extends string>(type: T) => ({
   type: z.literal(type),
 });
 
-/** The D26 fields a job-describing response may carry. */
+/** What the job's root process used (X3). */
+const Resources = z.strictObject({ max_rss_kb: UInt.optional(), user_cpu_ms: UInt, system_cpu_ms: UInt });
+
+/** The D26 and X3 fields a job-describing response may carry. */
 const outcome = {
   exit_code: Int.optional(),
   timed_out: z.literal(true).optional(),
   reason: z.string().optional(),
+  signal: z.string().optional().describe("Bare name of the signal that ended the job"),
+  killed_by: z.literal("agent-exec").optional().describe("Set when `kill` ended the job"),
+  duration_ms: UInt.optional(),
+  resources: Resources.optional(),
+  paused: z.literal(true).optional().describe("The job's process group is stopped (kill --signal STOP)"),
 };
+
+/** An opaque mark of how far both logs were read (X1). */
+const Cursor = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
+
+/** Why a wait ended ready (X2). */
+const ReadyBy = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("match"),
+    line: z.string(),
+    stream: z.enum(["stdout", "stderr"]),
+    cursor: Cursor,
+  }),
+  z.strictObject({ kind: z.literal("port"), port: UInt }),
+  z.strictObject({ kind: z.literal("file"), path: z.string() }),
+]);
+
+/** Readiness fields (X2), present when a condition was asked for. */
+const readiness = { ready: z.boolean().optional(), ready_by: ReadyBy.optional() };
 
 export const SnapshotSchema = z.strictObject({
   stdout_tail: z.string(),
@@ -45,6 +71,8 @@ const runShape = {
   final_snapshot: SnapshotSchema.optional(),
   deadline_reached: z.literal(true).optional(),
   ...outcome,
+  ...readiness,
+  cursor: Cursor,
 };
 
 export const RunResponse = z.strictObject({ ...envelope("run"), ...runShape });
@@ -59,6 +87,7 @@ export const StatusResponse = z.strictObject({
   finished_at: Timestamp.optional(),
   supervisor_alive: z.literal(false).optional(),
   ...outcome,
+  cursor: Cursor,
 });
 
 export const TailResponse = z.strictObject({
@@ -67,15 +96,36 @@ export const TailResponse = z.strictObject({
   ...SnapshotSchema.shape,
   stdout_log_path: z.string(),
   stderr_log_path: z.string(),
+  stdout_omitted_bytes: UInt.optional().describe("With --since: new bytes left out by the bounds"),
+  stderr_omitted_bytes: UInt.optional(),
+  cursor: Cursor,
+  cursor_reset: z.literal(true).optional().describe("The cursor was past the end: read from the start"),
 });
 
-export const WaitResponse = z.strictObject({
-  ...envelope("wait"),
+/** One job's wait answer (X2, X3): alone, or as an entry of `jobs` (X3b). */
+const waitOne = {
   job_id: z.string(),
   state: State,
   deadline_reached: z.literal(true).optional(),
   supervisor_alive: z.literal(false).optional(),
   ...outcome,
+  ...readiness,
+  final_snapshot: SnapshotSchema.optional(),
+  cursor: Cursor,
+};
+
+/**
+ * One job: the fields of that job's answer. Several (X3b): `jobs`, one answer per id, and with
+ * --any the `first` to end. One object, not a union, so every tool reading the schema sees `type`.
+ */
+export const WaitResponse = z.strictObject({
+  ...envelope("wait"),
+  ...waitOne,
+  job_id: z.string().optional(),
+  state: State.optional(),
+  cursor: Cursor.optional(),
+  jobs: z.array(z.strictObject(waitOne)).optional().describe("wait ID ID…: one answer per job"),
+  first: z.string().optional().describe("With --any: the job that ended first"),
 });
 
 export const KillResponse = z.strictObject({
@@ -215,6 +265,8 @@ export const JobFinishedEvent = z.strictObject({
   signal: z.string().optional(),
   timed_out: z.literal(true).optional(),
   reason: z.string().optional(),
+  killed_by: z.literal("agent-exec").optional(),
+  resources: Resources.optional(),
   stdout_log_path: z.string(),
   stderr_log_path: z.string(),
   delivery_results: z.array(DeliveryResult).optional(),

@@ -111,7 +111,7 @@ const ROUTES: Route[] = [
     handle: (m, _r, url, ctx) =>
       waitCommand(
         {
-          jobId: id(m),
+          jobIds: [id(m)],
           timeoutMs: Math.min(uintQuery(url, "timeout_ms", DEFAULT_WAIT_MS) || DEFAULT_WAIT_MS, MAX_WAIT_MS),
           pollMs: uintQuery(url, "poll_ms", 200),
         },

@@ -141,7 +141,7 @@ export function createMcpServer(ctx: Ctx, version: string): McpServer {
       description: "Wait until a job ends, at most until_ms; reports deadline_reached when the bound came first.",
       inputSchema: { job_id: jobId, until_ms: observe.until_ms },
     },
-    (a) => result(() => waitCommand({ jobId: a.job_id, timeoutMs: bound(a.until_ms), pollMs: 200 }, ctx)),
+    (a) => result(() => waitCommand({ jobIds: [a.job_id], timeoutMs: bound(a.until_ms), pollMs: 200 }, ctx)),
   );
   server.registerTool(
     "kill",

@@ -161,6 +161,8 @@ export class Notifier {
       ...(r.exit_code === null ? {} : { exit_code: r.exit_code }),
       ...(r.signal === null ? {} : { signal: r.signal }),
       ...(r.timed_out ? { timed_out: true } : {}),
+      ...(r.killed_by === undefined ? {} : { killed_by: r.killed_by }),
+      ...(r.resources === undefined ? {} : { resources: r.resources }),
       ...(state.job.status === "failed" ? { reason: state.reason ?? "unknown" } : {}),
       stdout_log_path: this.paths.stdout,
       stderr_log_path: this.paths.stderr,

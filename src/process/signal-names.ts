@@ -25,3 +25,8 @@ export function bareSignalName(sig: string | number): string {
   if (typeof sig === "number") return normalizeSignal(String(sig)) ?? String(sig);
   return sig.startsWith("SIG") ? sig.slice(3) : sig;
 }
+
+/** The number of a bare signal name (`TERM` → 15), or undefined for an unknown name. */
+export function signalNumber(name: string): number | undefined {
+  return SIGNALS[`SIG${name}`];
+}

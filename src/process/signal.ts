@@ -52,6 +52,16 @@ export function pidAlive(pid: number | undefined): boolean {
   return !hasProc || procState(pid) !== "Z";
 }
 
+/**
+ * Linux: true while the leader of process group `pgid` is stopped (SIGSTOP, SIGTSTP, ...): `kill
+ * --signal STOP` stops the whole group, and the leader is the job's root process. Elsewhere: false.
+ */
+export function groupStopped(pgid: number | undefined): boolean {
+  if (!hasProc || pgid === undefined || !(pgid > 1)) return false;
+  const s = procState(pgid);
+  return s === "T" || s === "t";
+}
+
 /** True when any non-zombie process is still in process group `pgid`. */
 export function groupAlive(pgid: number | undefined): boolean {
   if (pgid === undefined || !(pgid > 1)) return false;

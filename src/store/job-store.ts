@@ -54,6 +54,8 @@ export function writeState(p: JobPaths, state: StateRecord): void {
       signal: result.signal,
       duration_ms: result.duration_ms,
       ...(result.timed_out ? { timed_out: true } : {}),
+      ...(result.resources ? { resources: result.resources } : {}),
+      ...(result.killed_by ? { killed_by: result.killed_by } : {}),
     },
   };
   if (state.pid !== undefined) ordered.pid = state.pid;
@@ -62,6 +64,7 @@ export function writeState(p: JobPaths, state: StateRecord): void {
   if (state.reason !== undefined) ordered.reason = state.reason;
   if (state.supervisor_pid !== undefined) ordered.supervisor_pid = state.supervisor_pid;
   if (state.pgid !== undefined) ordered.pgid = state.pgid;
+  if (state.attempt !== undefined) ordered.attempt = state.attempt;
   // state.json is what every reader trusts: on a full disk it is still written, in place.
   atomicWrite(p.state, prettyJson(ordered), undefined, true);
 }

@@ -17,6 +17,8 @@ export interface JobPaths {
   supervisorPid: string;
   /** The values of masked variables, to redact from what agent-exec shows (D28, 0600). */
   masks: string;
+  /** Written by `kill` before it signals, so the end can say `killed_by` (X3). */
+  killMark: string;
 }
 
 /**
@@ -57,5 +59,6 @@ export function jobPaths(root: string, id: string): JobPaths {
     killRequest: join(dir, "kill.request"),
     supervisorPid: join(dir, "supervisor.pid"),
     masks: join(dir, "masks.json"),
+    killMark: join(dir, "kill.mark"),
   };
 }

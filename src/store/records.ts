@@ -51,10 +51,29 @@ export interface MetaRecord {
   output_match_since?: { stdout: number; stderr: number };
 }
 
+/** What the job's root process used (X3). */
+export interface Resources {
+  /** Absent when it could not be told apart from what rusage inherits from the supervisor. */
+  max_rss_kb?: number;
+  user_cpu_ms: number;
+  system_cpu_ms: number;
+}
+
 /** state.json (§2.5 plus D26 and our supervisor fields). */
 export interface StateRecord {
   job: { id: string; status: JobStatus; started_at?: string };
-  result: { exit_code: number | null; signal: string | null; duration_ms: number | null; timed_out?: boolean };
+  result: {
+    exit_code: number | null;
+    signal: string | null;
+    duration_ms: number | null;
+    timed_out?: boolean;
+    /** Of the job's root process and the children it waited for, where the platform tells (X3). */
+    resources?: Resources;
+    /** "agent-exec" when a `kill` ended the job (X3). */
+    killed_by?: string;
+  };
+  /** Which run of the job this is: 1, then one more per restart (X8). Absent means 1. */
+  attempt?: number;
   pid?: number;
   finished_at?: string;
   updated_at: string;
@@ -86,9 +105,17 @@ export function checkState(v: unknown): StateRecord | undefined {
   if (!nullable(result.exit_code ?? null, isInt) || !nullable(result.signal ?? null, isStr)) return undefined;
   if (!nullable(result.duration_ms ?? null, isInt)) return undefined;
   if (result.timed_out !== undefined && typeof result.timed_out !== "boolean") return undefined;
+  if (!optStr(result.killed_by) || !(result.resources === undefined || checkResources(result.resources))) {
+    return undefined;
+  }
+  if (!optInt(v.attempt)) return undefined;
   if (!isStr(v.updated_at) || !optStr(v.finished_at) || !optInt(v.pid) || !optStr(v.reason)) return undefined;
   if (!optInt(v.supervisor_pid) || !optInt(v.pgid)) return undefined;
   return v as unknown as StateRecord;
+}
+
+function checkResources(v: unknown): boolean {
+  return isObj(v) && optInt(v.max_rss_kb) && isInt(v.user_cpu_ms) && isInt(v.system_cpu_ms);
 }
 
 /** Returns the meta record with defaults filled in, or undefined when it lacks a required field. */

@@ -1,6 +1,6 @@
 // The per-job supervisor: spawns the command in its own process group, follows its logs, enforces
 // the timeout, and records the end exactly once. It is the only writer of state.json after launch.
-import { appendFileSync, closeSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { isoNow, monoMs } from "../core/time.ts";
 import { type LongTimer, setLongInterval, setLongTimeout } from "../core/timer.ts";
@@ -9,10 +9,11 @@ import { groupAlive, signalGroup } from "../process/signal.ts";
 import { bareSignalName } from "../process/signal-names.ts";
 import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
-import { failedState, type MetaRecord, type StateRecord } from "../store/records.ts";
+import { failedState, type MetaRecord, type Resources, type StateRecord } from "../store/records.ts";
 import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
 import { RUNTIME_ENV_VAR } from "./env-var.ts";
 import { LogFollower } from "./follow.ts";
+import { RssWatch } from "./rss.ts";
 
 /**
  * How long the terminal state may wait for full.log to catch up (D9). stdout.log and stderr.log
@@ -46,12 +47,31 @@ export async function supervise(argv: string[]): Promise<number> {
   }
 }
 
+/** `resources` of X3 from the child's rusage (wait4), or nothing where the platform gives none. */
+function resourcesOf(child: ReturnType<typeof Bun.spawn>, rss: RssWatch | undefined): { resources?: Resources } {
+  try {
+    const r = child.resourceUsage();
+    if (!r) return {};
+    const maxRssKb = rss?.maxRssKb(Math.round(r.maxRSS / 1024));
+    return {
+      resources: {
+        ...(maxRssKb === undefined ? {} : { max_rss_kb: maxRssKb }),
+        user_cpu_ms: Math.round(Number(r.cpuTime.user) / 1000),
+        system_cpu_ms: Math.round(Number(r.cpuTime.system) / 1000),
+      },
+    };
+  } catch {
+    return {};
+  }
+}
+
 class Supervisor {
   private state: StateRecord;
   private meta!: MetaRecord;
   private terminal = false;
   private child: ReturnType<typeof Bun.spawn> | undefined;
   private spawnedAt = 0;
+  private rss: RssWatch | undefined;
   private readonly paths: JobPaths;
   private readonly fullLogPath: string | undefined;
 
@@ -99,6 +119,9 @@ class Supervisor {
         signal,
         duration_ms: durationMs,
         ...(timedOut ? { timed_out: true } : {}),
+        ...resourcesOf(child, this.rss),
+        // A signal after `kill` left its mark: the end was asked for (X3). A timeout says timed_out.
+        ...(signal && !timedOut && existsSync(this.paths.killMark) ? { killed_by: "agent-exec" } : {}),
       },
       pid: child.pid,
       finished_at: now,
@@ -204,10 +227,12 @@ class Supervisor {
       notifier,
     );
     const timers = this.startTimers(pid);
+    this.rss = new RssWatch(pid);
 
     await child.exited;
     const durationMs = Math.round(monoMs() - spawnedAt);
     timers.stopProgress();
+    this.rss.stop();
 
     // D9: stdout.log and stderr.log are complete now (the job wrote them itself), so a tail after
     // wait never misses a byte. full.log is derived from them: give it a short window to catch up,

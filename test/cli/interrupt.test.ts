@@ -2,6 +2,7 @@
 // keeps running, one JSON response with the current state is printed, and the exit status is 130.
 import { describe, expect, test } from "bun:test";
 import { BIN } from "../helpers/bin.ts";
+import { CURSOR } from "../helpers/envelope.ts";
 import { fx } from "../helpers/fixtures.ts";
 import { pidAlive, procState } from "../helpers/pid-alive.ts";
 import { pollUntil } from "../helpers/poll.ts";
@@ -44,7 +45,7 @@ describe("interrupted front-end (D22)", () => {
       const [stdout, , code] = await out;
       expect({ code, json: JSON.parse(stdout), lines: stdout.split("\n").length }).toEqual({
         code: 130,
-        json: { schema_version: "0.1", ok: true, type: "wait", job_id: id, state: "running" },
+        json: { schema_version: "0.1", ok: true, type: "wait", job_id: id, state: "running", cursor: CURSOR },
         lines: 2,
       });
       expect(pidAlive(pid)).toBe(true);

@@ -2,7 +2,7 @@
 // trees gone (zombies count as gone), no orphan right after launch, observed outcomes.
 import { describe, expect, test } from "bun:test";
 import { BUN } from "../helpers/bin.ts";
-import { expectError, expectKeyOrder, expectSuccess, expectUsageError } from "../helpers/envelope.ts";
+import { CURSOR, EVIDENCE, expectError, expectKeyOrder, expectSuccess, expectUsageError } from "../helpers/envelope.ts";
 import { fakeId, writeFakeJob } from "../helpers/fake-job.ts";
 import { fixture, fx } from "../helpers/fixtures.ts";
 import { livePidsWithCmdline, pidAlive } from "../helpers/pid-alive.ts";
@@ -169,6 +169,10 @@ describe("--timeout and --kill-after (§4.5, D12)", () => {
       job_id: id,
       state: "killed",
       timed_out: true,
+      signal: "TERM",
+      ...EVIDENCE,
+      final_snapshot: expect.any(Object),
+      cursor: CURSOR,
     });
     expect((await sb.ok(["list", "--all"])).jobs).toEqual([expect.objectContaining({ job_id: id, timed_out: true })]);
   });

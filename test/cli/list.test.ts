@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectKeyOrder, expectSuccess, expectUsageError } from "../helpers/envelope.ts";
+import { EVIDENCE, expectKeyOrder, expectSuccess, expectUsageError } from "../helpers/envelope.ts";
 import { fakeId, writeFakeJob } from "../helpers/fake-job.ts";
 import { fx } from "../helpers/fixtures.ts";
 import { type Json, Sandbox } from "../helpers/sandbox.ts";
@@ -44,6 +44,7 @@ describe("list entries (§3.8)", () => {
           finished_at: d.finished_at,
           updated_at: d.updated_at,
           tags: ["ci"],
+          ...EVIDENCE,
         },
       ],
       truncated: false,
@@ -86,6 +87,7 @@ describe("list entries (§3.8)", () => {
       updated_at: expect.any(String),
       tags: [],
       reason: expect.any(String),
+      duration_ms: expect.any(Number),
     });
   });
 });

@@ -58,6 +58,7 @@ describe("job.finished", () => {
       finished_at: expect.stringMatching(TS_MS),
       duration_ms: expect.any(Number),
       exit_code: 3,
+      resources: expect.any(Object),
       stdout_log_path: join(sb.jobDir(r.job_id), "stdout.log"),
       stderr_log_path: join(sb.jobDir(r.job_id), "stderr.log"),
     });

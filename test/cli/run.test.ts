@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFi
 import { join } from "node:path";
 import { BUN } from "../helpers/bin.ts";
 import {
+  CURSOR,
+  EVIDENCE,
   expectError,
   expectKeyOrder,
   expectSuccess,
@@ -34,6 +36,7 @@ describe("run response (§3.1.3, D6)", () => {
       stderr_log_path: join(sb.root, id, "stderr.log"),
       waited_ms: 0,
       elapsed_ms: expect.any(Number),
+      cursor: CURSOR,
     });
     expectKeyOrder(j, RUN_ORDER);
     expect(sb.entries()).toEqual([id]);
@@ -120,6 +123,8 @@ describe("run response (§3.1.3, D6)", () => {
       elapsed_ms: expect.any(Number),
       exit_code: 0,
       finished_at: expect.stringMatching(TS_MS),
+      ...EVIDENCE,
+      cursor: CURSOR,
     });
     expectKeyOrder(j, RUN_ORDER);
     // Output alone does not end the window, the job's end does: far below the 10 s budget.
@@ -155,6 +160,8 @@ describe("run response (§3.1.3, D6)", () => {
       exit_code: 3,
       finished_at: expect.stringMatching(TS_MS),
       final_snapshot: snapshotOf("exiting 3", "", { stdout_observed_bytes: 10, stderr_observed_bytes: 0 }),
+      ...EVIDENCE,
+      cursor: CURSOR,
     });
     expectKeyOrder(j, RUN_ORDER);
     expect(j.elapsed_ms).toBeGreaterThanOrEqual(j.waited_ms);

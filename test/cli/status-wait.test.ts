@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN } from "../helpers/bin.ts";
-import { expectError, expectKeyOrder, expectSuccess, expectUsageError } from "../helpers/envelope.ts";
+import { CURSOR, EVIDENCE, expectError, expectKeyOrder, expectSuccess, expectUsageError } from "../helpers/envelope.ts";
 import { fakeId, writeFakeJob } from "../helpers/fake-job.ts";
 import { fx } from "../helpers/fixtures.ts";
 import { procState } from "../helpers/pid-alive.ts";
@@ -28,6 +28,7 @@ describe("status (§3.4)", () => {
       state: "running",
       created_at: sb.meta(id).created_at,
       started_at: expect.stringMatching(TS_MS),
+      cursor: CURSOR,
     });
     expect(j.created_at).toMatch(TS_MS);
     expectKeyOrder(j, STATUS_ORDER);
@@ -49,6 +50,8 @@ describe("status (§3.4)", () => {
         created_at: sb.meta(id).created_at,
         started_at: st.job.started_at,
         finished_at: st.finished_at,
+        ...EVIDENCE,
+        cursor: CURSOR,
       });
       expectKeyOrder(j, STATUS_ORDER);
       expect([j.created_at, j.started_at, j.finished_at].every((t) => TS_MS.test(t))).toBe(true);
@@ -72,6 +75,10 @@ describe("status (§3.4)", () => {
       created_at: sb.meta(id).created_at,
       started_at: st.job.started_at,
       finished_at: st.finished_at,
+      signal: "KILL",
+      killed_by: "agent-exec",
+      ...EVIDENCE,
+      cursor: CURSOR,
     });
   });
 
@@ -96,6 +103,8 @@ describe("status (§3.4)", () => {
       created_at: expect.stringMatching(/^2025-03-04T05:06:07(\.000)?Z$/),
       started_at: expect.stringMatching(/^2025-03-04T05:06:08(\.000)?Z$/),
       finished_at: expect.stringMatching(/^2025-03-04T05:06:09(\.000)?Z$/),
+      duration_ms: expect.any(Number),
+      cursor: CURSOR,
     });
     const killed = fakeId("01HOLDKILLED");
     writeFakeJob(sb.root, { id: killed, status: "killed", signal: "15", exitCode: null });
@@ -110,6 +119,7 @@ describe("status (§3.4)", () => {
       job_id: created,
       state: "created",
       created_at: expect.stringMatching(/^2025-03-04T05:06:07(\.000)?Z$/),
+      cursor: CURSOR,
     });
     expect(await sb.ok(["wait", "--timeout-ms", "50", created])).toEqual({
       schema_version: "0.1",
@@ -118,6 +128,7 @@ describe("status (§3.4)", () => {
       job_id: created,
       state: "created",
       deadline_reached: true,
+      cursor: CURSOR,
     });
     expect(await sb.ok(["tail", created])).toMatchObject({
       stdout_tail: "",
@@ -163,6 +174,9 @@ describe("wait (§3.6)", () => {
       job_id: ok,
       state: "exited",
       exit_code: 0,
+      ...EVIDENCE,
+      final_snapshot: expect.objectContaining({ stdout_tail: "", stderr_tail: "" }),
+      cursor: CURSOR,
     });
     expectKeyOrder(r.json, ["job_id", "state", "exit_code"]);
     // A deadline that was not reached is not reported.
@@ -175,6 +189,9 @@ describe("wait (§3.6)", () => {
       job_id: five,
       state: "exited",
       exit_code: 5,
+      ...EVIDENCE,
+      final_snapshot: expect.objectContaining({ stdout_tail: "exiting 5" }),
+      cursor: CURSOR,
     });
   });
 
@@ -191,6 +208,9 @@ describe("wait (§3.6)", () => {
       job_id: id,
       state: "exited",
       exit_code: 4,
+      ...EVIDENCE,
+      final_snapshot: expect.any(Object),
+      cursor: CURSOR,
     });
   });
 
@@ -206,6 +226,7 @@ describe("wait (§3.6)", () => {
       job_id: id,
       state: "running",
       deadline_reached: true,
+      cursor: CURSOR,
     });
     // The deadline, not the 60 s poll interval, ends the wait.
     expect(performance.now() - t0).toBeLessThan(30_000);
@@ -240,7 +261,17 @@ describe("wait (§3.6)", () => {
     const waitedMs = performance.now() - t0;
     expect({ code, json: JSON.parse(await out) }).toEqual({
       code: 0,
-      json: { schema_version: "0.1", ok: true, type: "wait", job_id: id, state: "exited", exit_code: 0 },
+      json: {
+        schema_version: "0.1",
+        ok: true,
+        type: "wait",
+        job_id: id,
+        state: "exited",
+        exit_code: 0,
+        ...EVIDENCE,
+        final_snapshot: expect.objectContaining({ stdout_tail: "waiting\nline 1\nline 2\nline 3" }),
+        cursor: CURSOR,
+      },
     });
     expect(waitedMs).toBeLessThan(10_000);
     expect(sb.file(id, "stdout.log").toString()).toBe("waiting\nline 1\nline 2\nline 3\n");
@@ -258,6 +289,11 @@ describe("wait (§3.6)", () => {
       type: "wait",
       job_id: id,
       state: "killed",
+      signal: "TERM",
+      killed_by: "agent-exec",
+      ...EVIDENCE,
+      final_snapshot: expect.any(Object),
+      cursor: CURSOR,
     });
   });
 

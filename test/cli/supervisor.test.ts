@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN } from "../helpers/bin.ts";
-import { expectSuccess } from "../helpers/envelope.ts";
+import { CURSOR, expectSuccess } from "../helpers/envelope.ts";
 import { fx } from "../helpers/fixtures.ts";
 import { pidAlive } from "../helpers/pid-alive.ts";
 import { pollUntil } from "../helpers/poll.ts";
@@ -69,6 +69,7 @@ describe("supervisor loss (D8)", () => {
       created_at: expect.stringMatching(TS_MS),
       started_at: expect.stringMatching(TS_MS),
       supervisor_alive: false,
+      cursor: CURSOR,
     });
     expect(await sb.ok(["wait", "--timeout-ms", "50", id])).toMatchObject({ state: "running", deadline_reached: true });
     expect((await sb.ok(["list", "--all"])).jobs).toEqual([expect.objectContaining({ job_id: id, state: "running" })]);

@@ -2,7 +2,7 @@
 // full.log line format (D2), and logs complete once the job is terminal (D9).
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { expectKeyOrder, expectSuccess, expectUsageError } from "../helpers/envelope.ts";
+import { CURSOR, expectKeyOrder, expectSuccess, expectUsageError } from "../helpers/envelope.ts";
 import { fx } from "../helpers/fixtures.ts";
 import { Sandbox } from "../helpers/sandbox.ts";
 
@@ -46,6 +46,7 @@ function tailOf(
     stderr_observed_bytes: observed[1],
     stdout_included_bytes: Buffer.byteLength(stdout),
     stderr_included_bytes: Buffer.byteLength(stderr),
+    cursor: CURSOR,
   };
 }
 

@@ -96,3 +96,9 @@ export const RUN_ORDER = [
   "finished_at",
   "final_snapshot",
 ];
+
+/** A cursor (X1): every response that shows or waits on output carries one. */
+export const CURSOR = expect.stringMatching(/^[A-Za-z0-9._-]{1,64}$/);
+
+/** The evidence of X3 that every terminal answer carries. */
+export const EVIDENCE = { duration_ms: expect.any(Number), resources: expect.any(Object) };

@@ -41,15 +41,28 @@ describe("tailFile", () => {
       truncated: false,
       observedBytes: 14,
       includedBytes: 13,
+      end: 14,
     });
-    expect(tailFile(p, 50, 6)).toEqual({ text: "three", truncated: true, observedBytes: 14, includedBytes: 5 });
-    expect(tailFile(p, 50, 8)).toEqual({ text: "o\nthree", truncated: true, observedBytes: 14, includedBytes: 7 });
+    expect(tailFile(p, 50, 6)).toEqual({
+      text: "three",
+      truncated: true,
+      observedBytes: 14,
+      includedBytes: 5,
+      end: 14,
+    });
+    expect(tailFile(p, 50, 8)).toEqual({
+      text: "o\nthree",
+      truncated: true,
+      observedBytes: 14,
+      includedBytes: 7,
+      end: 14,
+    });
   });
 
   test("max_bytes 0 on a non-empty file gives '' and truncated", () => {
     const p = join(dir, "b.log");
     writeFileSync(p, "x\n");
-    expect(tailFile(p, 50, 0)).toEqual({ text: "", truncated: true, observedBytes: 2, includedBytes: 0 });
+    expect(tailFile(p, 50, 0)).toEqual({ text: "", truncated: true, observedBytes: 2, includedBytes: 0, end: 2 });
   });
 
   test("a missing file is empty, not an error", () => {
@@ -58,6 +71,7 @@ describe("tailFile", () => {
       truncated: false,
       observedBytes: 0,
       includedBytes: 0,
+      end: 0,
     });
   });
 });

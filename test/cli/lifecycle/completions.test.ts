@@ -71,7 +71,11 @@ describe("completions scripts (§3.14)", () => {
 
     const runFlags = await bashComplete(sb, bash, ["agent-exec", "run", "--"]);
     expect(runFlags).toEqual(expect.arrayContaining(RUN_FLAGS));
-    expect(sorted(await bashComplete(sb, bash, ["agent-exec", "run", "--wa"]))).toEqual(["--wait", "--wait-poll-ms"]);
+    expect(sorted(await bashComplete(sb, bash, ["agent-exec", "run", "--wa"]))).toEqual([
+      "--wait",
+      "--wait-poll-ms",
+      "--wait-timeout-ms",
+    ]);
     const createFlags = await bashComplete(sb, bash, ["agent-exec", "create", "--"]);
     expect(createFlags).toEqual(expect.arrayContaining(RUN_FLAGS.filter((f) => !OBSERVATION_FLAGS.includes(f))));
     expect(createFlags.filter((f) => OBSERVATION_FLAGS.includes(f))).toEqual([]);

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectError, expectKeyOrder, expectSuccess, expectUsageError } from "../../helpers/envelope.ts";
+import { CURSOR, expectError, expectKeyOrder, expectSuccess, expectUsageError } from "../../helpers/envelope.ts";
 import { Sandbox, TS_MS, ULID } from "../../helpers/sandbox.ts";
 import { createJob, runToEnd } from "./util.ts";
 
@@ -152,6 +152,7 @@ describe("create (§3.2)", () => {
       job_id: id,
       state: "created",
       created_at: sb.meta(id).created_at,
+      cursor: CURSOR,
     });
     expect(await sb.ok(["tail", id])).toMatchObject({ job_id: id, stdout_tail: "", stderr_tail: "" });
   });

@@ -4,6 +4,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  CURSOR,
+  EVIDENCE,
   expectError,
   expectKeyOrder,
   expectSuccess,
@@ -63,6 +65,8 @@ describe("start (§3.3)", () => {
       exit_code: 0,
       finished_at: expect.stringMatching(TS_MS),
       final_snapshot: snapshotOf(out, ""),
+      ...EVIDENCE,
+      cursor: CURSOR,
     });
     expectKeyOrder(j, RUN_ORDER);
     expect(j.elapsed_ms).toBeGreaterThanOrEqual(j.waited_ms);
@@ -90,6 +94,8 @@ describe("start (§3.3)", () => {
       elapsed_ms: expect.any(Number),
       exit_code: 3,
       finished_at: expect.stringMatching(TS_MS),
+      ...EVIDENCE,
+      cursor: CURSOR,
     });
     expectKeyOrder(j, RUN_ORDER);
   });
@@ -109,6 +115,7 @@ describe("start (§3.3)", () => {
       stderr_log_path: join(sb.root, id, "stderr.log"),
       waited_ms: 0,
       elapsed_ms: expect.any(Number),
+      cursor: CURSOR,
     });
     await sb.stdoutMatch(id, /^ready \d+/);
     expect(sb.state(id).job).toMatchObject({ status: "running", started_at: expect.stringMatching(TS_MS) });
@@ -199,6 +206,7 @@ describe("created as seen by the other commands", () => {
       job_id: id,
       state: "created",
       deadline_reached: true,
+      cursor: CURSOR,
     });
     const pending = background(sb, ["wait", "--timeout-ms", "30000", id]);
     const observed = await pollUntil(() => sb.state(id).job.status, { until: (s) => s === "created" });
@@ -212,6 +220,9 @@ describe("created as seen by the other commands", () => {
       job_id: id,
       state: "exited",
       exit_code: 4,
+      ...EVIDENCE,
+      final_snapshot: expect.objectContaining({ stdout_tail: "exiting 4" }),
+      cursor: CURSOR,
     });
   });
 

@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { CURSOR, EVIDENCE } from "../../helpers/envelope.ts";
 import { fakeId, writeFakeJob } from "../../helpers/fake-job.ts";
 import { fx } from "../../helpers/fixtures.ts";
 import { type CliResult, type Json, Sandbox, TS_MS, ULID } from "../../helpers/sandbox.ts";
@@ -90,6 +91,8 @@ describe("--yaml for the lifecycle commands (§1.1)", () => {
       exit_code: 0,
       finished_at: expect.stringMatching(TS_MS),
       final_snapshot: expect.objectContaining({ stdout_tail: "out", encoding: "utf-8-lossy", truncated: false }),
+      ...EVIDENCE,
+      cursor: CURSOR,
     });
   });
 

@@ -1,0 +1,70 @@
+// What a response shows of a job's output: the bounded tails (§5), from the end or from a cursor
+// (X1), masked values redacted (D28), and the cursor that marks the end of what was read.
+import { decodeCursor, encodeCursor } from "../logs/cursor.ts";
+import { logEnd, readSince, type Snapshot, type TailPart, tailFile } from "../logs/tail.ts";
+import { readMasks } from "../store/masks.ts";
+import type { JobPaths } from "../store/paths.ts";
+import type { StateRecord } from "../store/records.ts";
+
+/** How much of each log to show, and from where. */
+export interface TailBounds {
+  tailLines: number;
+  maxBytes: number;
+  /** Only what was written after this cursor (X1). */
+  since?: string;
+}
+
+/** Tails with the X1 additions. */
+export interface JobTails {
+  snapshot: Snapshot & { stdout_omitted_bytes?: number; stderr_omitted_bytes?: number };
+  cursor: string;
+  /** The cursor pointed past the end of a log (the job was restarted): read from the start. */
+  cursorReset: boolean;
+}
+
+/** The run of the job a cursor belongs to (X8); 1 before any restart. */
+export const attemptOf = (state: StateRecord | undefined): number => state?.attempt ?? 1;
+
+/**
+ * Reads both logs of job `jobId` (whose current run is `attempt`). Without `since`, the last
+ * lines as §5 says; with it, only the output written after the cursor, keeping its end, with the
+ * bytes left out counted per stream. A malformed or foreign cursor is a usage error.
+ */
+export function readJobTails(paths: JobPaths, jobId: string, attempt: number, bounds: TailBounds): JobTails {
+  const masks = readMasks(paths);
+  let out: TailPart & { omittedBytes?: number };
+  let err: TailPart & { omittedBytes?: number };
+  let cursorReset = false;
+  if (bounds.since === undefined) {
+    out = tailFile(paths.stdout, bounds.tailLines, bounds.maxBytes, masks);
+    err = tailFile(paths.stderr, bounds.tailLines, bounds.maxBytes, masks);
+  } else {
+    const c = decodeCursor(bounds.since, jobId);
+    // Past the end of a log, or from an earlier run: the logs were cleared since (X8), so the
+    // offsets mean nothing now; start over rather than skip what the new run wrote.
+    cursorReset = c.attempt !== attempt || c.stdout > logEnd(paths.stdout) || c.stderr > logEnd(paths.stderr);
+    out = readSince(paths.stdout, cursorReset ? 0 : c.stdout, bounds.tailLines, bounds.maxBytes, masks);
+    err = readSince(paths.stderr, cursorReset ? 0 : c.stderr, bounds.tailLines, bounds.maxBytes, masks);
+  }
+  const snapshot: JobTails["snapshot"] = {
+    stdout_tail: out.text,
+    stderr_tail: err.text,
+    truncated: out.truncated || err.truncated,
+    encoding: "utf-8-lossy",
+    stdout_observed_bytes: out.observedBytes,
+    stderr_observed_bytes: err.observedBytes,
+    stdout_included_bytes: out.includedBytes,
+    stderr_included_bytes: err.includedBytes,
+  };
+  if (bounds.since !== undefined) {
+    snapshot.stdout_omitted_bytes = out.omittedBytes ?? 0;
+    snapshot.stderr_omitted_bytes = err.omittedBytes ?? 0;
+  }
+  const cursor = encodeCursor({ jobId, attempt, stdout: out.end, stderr: err.end });
+  return { snapshot, cursor, cursorReset };
+}
+
+/** The cursor at the current end of both logs, for responses that show no output (status). */
+export function currentCursor(paths: JobPaths, jobId: string, attempt: number): string {
+  return encodeCursor({ jobId, attempt, stdout: logEnd(paths.stdout), stderr: logEnd(paths.stderr) });
+}
