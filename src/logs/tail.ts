@@ -188,25 +188,3 @@ export interface Snapshot {
   stdout_included_bytes: number;
   stderr_included_bytes: number;
 }
-
-/** Tails both logs of a job, with its masked values redacted (D28). */
-export function snapshot(
-  stdoutPath: string,
-  stderrPath: string,
-  tailLines: number,
-  maxBytes: number,
-  masks: readonly Uint8Array[] = [],
-): Snapshot {
-  const out = tailFile(stdoutPath, tailLines, maxBytes, masks);
-  const err = tailFile(stderrPath, tailLines, maxBytes, masks);
-  return {
-    stdout_tail: out.text,
-    stderr_tail: err.text,
-    truncated: out.truncated || err.truncated,
-    encoding: "utf-8-lossy",
-    stdout_observed_bytes: out.observedBytes,
-    stderr_observed_bytes: err.observedBytes,
-    stdout_included_bytes: out.includedBytes,
-    stderr_included_bytes: err.includedBytes,
-  };
-}
