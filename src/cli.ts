@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     if (!cmd) return 2;
     const handler = DISPATCH[cmd.name];
     if (!handler) throw new AgentExecError("usage_error", `unknown command '${cmd.name}'`);
-    const waits = cmd.name === "run" || cmd.name === "wait" || cmd.name === "start";
+    const waits = cmd.name === "run" || cmd.name === "wait" || cmd.name === "start" || cmd.name === "restart";
     const interrupt = waits ? interruptible() : NEVER;
     const cwd = process.cwd();
     const ctx = { root: resolveRoot(args.root, process.env, cwd), env: process.env, cwd, interrupt };

@@ -28,6 +28,8 @@ function definition(args: ParsedArgs): DefinitionInput {
     env: flagValues(args, "env"),
     envFiles: flagValues(args, "env-file"),
     inheritEnv: !flagSet(args, "no-inherit-env"),
+    ...(flagSet(args, "no-agent-env") ? { agentEnv: false } : {}),
+    key: flagValue(args, "key"),
     mask: flagValues(args, "mask"),
     tags: flagValues(args, "tag"),
     timeoutMs: uintFlag(args, "timeout", 0),
@@ -61,6 +63,16 @@ function outputFlags(args: ParsedArgs): NotifyFlags {
     outputCommand: flagValue(args, "output-command"),
     outputFile: flagValue(args, "output-file"),
   };
+}
+
+/** `--signal NAME` as a bare signal name (default TERM); anything else is a usage error. */
+async function signalFlag(args: ParsedArgs): Promise<string> {
+  const raw = flagValue(args, "signal") ?? "TERM";
+  const { normalizeSignal } = await import("../process/signal-names.ts");
+  const signal = normalizeSignal(raw);
+  if (!signal)
+    throw usageError(`unknown signal ${JSON.stringify(raw)}: use a name like TERM, INT, KILL, HUP, USR1 or a number`);
+  return signal;
 }
 
 /** The readiness flags (X2), or undefined when none was given. */
@@ -136,6 +148,14 @@ export const DISPATCH: Record<string, Dispatch> = {
   async start(args, ctx) {
     const { startCommand } = await import("../commands/start.ts");
     return startCommand({ jobId: jobId(args), ...observeFlags(args, ctx.cwd) }, ctx);
+  },
+  async restart(args, ctx) {
+    const signal = await signalFlag(args);
+    const { restartCommand } = await import("../commands/restart.ts");
+    return restartCommand(
+      { jobId: jobId(args), signal, killAfterMs: uintFlag(args, "kill-after", 5000), ...observeFlags(args, ctx.cwd) },
+      ctx,
+    );
   },
   async "tag set"(args, ctx) {
     const tags = flagValues(args, "tag");
@@ -217,11 +237,7 @@ export const DISPATCH: Record<string, Dispatch> = {
     );
   },
   async kill(args, ctx) {
-    const raw = flagValue(args, "signal") ?? "TERM";
-    const { normalizeSignal } = await import("../process/signal-names.ts");
-    const signal = normalizeSignal(raw);
-    if (!signal)
-      throw usageError(`unknown signal ${JSON.stringify(raw)}: use a name like TERM, INT, KILL, HUP, USR1 or a number`);
+    const signal = await signalFlag(args);
     const { killCommand } = await import("../commands/kill.ts");
     return killCommand({ jobId: jobId(args), signal }, ctx);
   },
@@ -244,6 +260,7 @@ export const DISPATCH: Record<string, Dispatch> = {
         state,
         limit: uintFlag(args, "limit", 50),
         tags,
+        key: flagValue(args, "key"),
       },
       ctx,
     );

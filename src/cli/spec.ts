@@ -45,8 +45,13 @@ const RUN_DEFINITION: FlagSpec[] = [
   { name: "env-file", value: "file", multi: true, desc: "Read KEY=VALUE lines from a file (repeatable)" },
   { name: "inherit-env", desc: "Start from the caller's environment (the default)" },
   { name: "no-inherit-env", desc: "Start from an empty environment" },
+  {
+    name: "no-agent-env",
+    desc: "Do not add PAGER=cat, GIT_TERMINAL_PROMPT=0, NO_COLOR=1, TERM=dumb, ... (AGENT_EXEC_JOB_ID stays)",
+  },
   { name: "mask", value: "KEY", multi: true, desc: "Show the value of this --env key as *** (repeatable)" },
   { name: "tag", value: "tag", multi: true, desc: "Tag the job, e.g. ci or project.build (repeatable)" },
+  { name: "key", value: "key", desc: "Idempotency key: while a job with it is live, answer that job (reused)" },
   ms("progress-every", "Refresh state.json's updated_at every N ms while running (0 = off)", "0"),
   { name: "config", value: "path", desc: "config.toml to read the shell wrapper from" },
   { name: "shell-wrapper", value: '"PROG ARGS"', desc: 'Shell wrapper for this job, e.g. "bash -lc"' },
@@ -153,6 +158,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: "cwd", value: "dir", desc: "Jobs started in this directory" },
       { name: "state", value: "state", desc: "created|running|exited|killed|failed|unknown" },
       { name: "limit", value: "n", desc: "At most N jobs (0 = all)", default: "50" },
+      { name: "key", value: "key", desc: "Only the job started with this --key" },
       {
         name: "tag",
         value: "pattern",
@@ -176,6 +182,17 @@ COMMANDS.push(
     conflicts: [["inherit-env", "no-inherit-env"]],
   },
   { name: "start", args: "<job_id>", desc: "Start a created job", flags: OBSERVE, positionals: 1 },
+  {
+    name: "restart",
+    args: "<job_id>",
+    desc: "Stop the job if it runs, then run it again under the same id (logs cleared)",
+    flags: [
+      { name: "signal", value: "name", desc: "Signal that stops a running job", default: "TERM" },
+      ms("kill-after", "KILL what is still alive this many ms after the signal", "5000"),
+      ...OBSERVE,
+    ],
+    positionals: 1,
+  },
   {
     name: "tag set",
     args: "<job_id>",

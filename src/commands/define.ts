@@ -1,17 +1,19 @@
 // Validates a job definition and writes a new job directory (shared by run and create, §3.1.1, D5).
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { resolveWrapper } from "../core/config.ts";
+import { configBoolean, resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
 import { isoNow } from "../core/time.ts";
 import { checkPattern, mergeNotification, type NotifyFlags } from "../notify/config.ts";
 import { writeMeta, writeState } from "../store/job-store.ts";
+import { checkKey } from "../store/keys.ts";
 import { writeMasks } from "../store/masks.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import type { MetaRecord, NotificationConfig, StateRecord } from "../store/records.ts";
 import { writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
+import { agentEnvNames } from "../supervisor/agent-env.ts";
 import { buildChildEnv, maskEnvItems, parseEnvFile, splitEnvItem } from "../supervisor/command.ts";
 import type { Ctx } from "./context.ts";
 import { checkLaunchable } from "./launch-checks.ts";
@@ -31,6 +33,10 @@ export interface DefinitionInput {
   shellWrapper?: string;
   config?: string;
   notify: NotifyFlags;
+  /** false: --no-agent-env (X6); absent: config.toml decides (default on). */
+  agentEnv?: boolean;
+  /** Idempotency key (X7): a live job with it answers instead of a new one. */
+  key?: string;
 }
 
 /** A definition that passed every check, ready to be written. */
@@ -42,6 +48,8 @@ export interface Definition {
   /** The env files as given (§2.4: verbatim); relative ones resolve against the launching caller's cwd. */
   envFiles: string[];
   notification: NotificationConfig | undefined;
+  /** Whether the agent environment is on (X6), settled with the config. */
+  agentEnv: boolean;
 }
 
 /** Throws the usage error for the first invalid tag. */
@@ -65,6 +73,7 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
     throw new AgentExecError("usage_error", "the command to run is missing or empty");
   }
   checkTags(input.tags);
+  if (input.key !== undefined) checkKey(input.key);
   const wrapper = resolveWrapper(
     input.shellWrapper,
     input.config === undefined ? undefined : resolve(ctx.cwd, input.config),
@@ -75,7 +84,8 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
   checkLaunchable({ cwd, cwdLabel: `--cwd ${JSON.stringify(input.cwd ?? cwd)}`, envFiles, wrapper }, ctx);
   const notification = mergeNotification(undefined, absoluteSinkFiles(input.notify, ctx.cwd));
   checkPattern(notification?.on_output_match);
-  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, notification };
+  const agentEnv = agentEnvOn(input, ctx);
+  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, notification, agentEnv };
 }
 
 /** File sinks are stored as absolute paths, so they land where the caller meant wherever the job runs. */
@@ -88,15 +98,15 @@ export function absoluteSinkFiles(f: NotifyFlags, cwd: string): NotifyFlags {
 }
 
 /**
- * The values the job's masked variables will have (D28): from its `--env` items, its env files
- * and, when it inherits the environment, the caller's. Env files were checked readable already;
- * one that fails now contributes nothing (the supervisor will fail the same way).
+ * The environment the job will start with, as far as the front-end can tell: the caller's (when
+ * inherited), its env files and its `--env` items. Env files were checked readable already; one
+ * that fails now contributes nothing (the supervisor will fail the same way).
  */
-export function maskedValues(
-  job: { mask: readonly string[]; inheritEnv: boolean; env: readonly string[] },
+export function plannedEnv(
+  job: { inheritEnv: boolean; env: readonly string[] },
   envFiles: readonly string[],
   ctx: Ctx,
-): string[] {
+): Record<string, string> {
   const files = envFiles.map((f) => {
     try {
       return parseEnvFile(readFileSync(resolve(ctx.cwd, f), "utf8"));
@@ -104,8 +114,19 @@ export function maskedValues(
       return [];
     }
   });
-  const env = buildChildEnv(ctx.env, job.inheritEnv, files, job.env);
-  return job.mask.map((k) => env[k] ?? "").filter((v) => v !== "");
+  return buildChildEnv(ctx.env, job.inheritEnv, files, job.env);
+}
+
+/** The values the job's masked variables will have (D28). */
+export function maskedValues(mask: readonly string[], env: Readonly<Record<string, string>>): string[] {
+  return mask.map((k) => env[k] ?? "").filter((v) => v !== "");
+}
+
+/** Whether the job gets the agent environment (X6): --no-agent-env, else config.toml's agent_env, else on. */
+export function agentEnvOn(input: DefinitionInput, ctx: Ctx): boolean {
+  if (input.agentEnv === false) return false;
+  const config = input.config === undefined ? undefined : resolve(ctx.cwd, input.config);
+  return configBoolean("agent_env", config, ctx.env) ?? true;
 }
 
 /** A new ULID. The ulid package is loaded only by the commands that create jobs (it costs ~4 ms). */
@@ -115,7 +136,7 @@ async function newId(): Promise<string> {
 }
 
 /** The meta.json record of a definition (§2.4, in its field order), with masked env values. */
-export function buildMeta(def: Definition, id: string, root: string): MetaRecord {
+export function buildMeta(def: Definition, id: string, root: string, agentEnv: string[]): MetaRecord {
   const { input } = def;
   const meta: Record<string, unknown> = {
     job: { id },
@@ -136,6 +157,8 @@ export function buildMeta(def: Definition, id: string, root: string): MetaRecord
   meta.kill_after_ms = input.killAfterMs;
   meta.progress_every_ms = input.progressEveryMs;
   meta.shell_wrapper = def.wrapper;
+  meta.agent_env = agentEnv;
+  if (input.key !== undefined) meta.key = input.key;
   return meta as unknown as MetaRecord;
 }
 
@@ -159,6 +182,7 @@ export async function writeNewJob(
   def: Definition,
   ctx: Ctx,
   status: "created" | "running",
+  extra: Partial<MetaRecord> = {},
 ): Promise<{ id: string; paths: JobPaths; meta: MetaRecord }> {
   try {
     mkdirSync(ctx.root, { recursive: true });
@@ -179,10 +203,12 @@ export async function writeNewJob(
       // D28: the values to redact are on record before the job can print a byte, and the logs,
       // which keep the raw bytes, are readable by the owner alone.
       const masked = def.input.mask.length > 0;
-      if (masked) writeMasks(paths, maskedValues(def.input, def.envFiles, ctx));
+      const env = plannedEnv(def.input, def.envFiles, ctx);
+      if (masked) writeMasks(paths, maskedValues(def.input.mask, env));
       for (const p of [paths.stdout, paths.stderr, paths.full]) closeSync(openSync(p, "a", masked ? 0o600 : 0o666));
-      if (status === "created" && def.input.env.length > 0) writeSecrets(paths, def.input.env);
-      const meta = buildMeta(def, id, ctx.root);
+      // The env items, unmasked, for `start` and `restart` (X8): a 0600 file, never meta.json.
+      if (def.input.env.length > 0) writeSecrets(paths, def.input.env);
+      const meta = { ...buildMeta(def, id, ctx.root, agentEnvNames(env, def.agentEnv)), ...extra };
       writeMeta(paths, meta);
       return { id, paths, meta };
     } catch (err) {

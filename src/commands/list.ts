@@ -20,6 +20,8 @@ export interface ListInput {
   state?: (typeof LIST_STATES)[number];
   limit: number;
   tags: string[];
+  /** Only the job started with this idempotency key (X7). */
+  key?: string;
 }
 
 /** A job's summary, from the cache when its directory is unchanged, else from its files. */
@@ -57,6 +59,7 @@ function readFacts(paths: JobPaths): JobFacts | null {
     summary.updated_at = state.updated_at;
   }
   summary.tags = meta.tags;
+  put(summary, "key", meta.key);
   if (state) addOutcome(summary, state);
   return {
     id: meta.job.id,
@@ -98,6 +101,7 @@ export async function listCommand(input: ListInput, ctx: Ctx): Promise<Outcome> 
     if (cwdFilter !== undefined && facts.cwd !== cwdFilter) continue;
     if (!input.tags.every((p) => tagMatches(p, facts.tags))) continue;
     if (input.state !== undefined && facts.status !== input.state) continue;
+    if (input.key !== undefined && facts.summary.key !== input.key) continue;
     rows.push({ summary: facts.summary, started: facts.started, id: facts.id });
   }
   cache.save();

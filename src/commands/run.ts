@@ -5,16 +5,18 @@ import { AgentExecError } from "../core/errors.ts";
 import { checkReadiness, type Readiness, readyWatch, wantsReadiness } from "../core/readiness.ts";
 import { monoMs } from "../core/time.ts";
 import { type WaitOutcome, waitForTerminal } from "../core/wait-state.ts";
+import { encodeCursor } from "../logs/cursor.ts";
+import { readMeta } from "../store/job-store.ts";
+import { withKey } from "../store/keys.ts";
 import { observe } from "../store/observe.ts";
-import type { JobPaths } from "../store/paths.ts";
+import { type JobPaths, jobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
-import { maskEnvItems } from "../supervisor/command.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { type DefinitionInput, validateDefinition, writeNewJob } from "./define.ts";
 import { forwardedExit } from "./exit-code.ts";
-import { attemptOf, currentCursor, type JobTails, readJobTails } from "./job-output.ts";
+import { attemptOf, type JobTails, readJobTails } from "./job-output.ts";
 import { addOutcome } from "./job-view.ts";
 import { INTERRUPTED_EXIT } from "./wait.ts";
 
@@ -47,10 +49,22 @@ export async function runCommand(input: RunInput, ctx: Ctx): Promise<Outcome> {
   const def = validateDefinition(input, ctx);
   const logPath = input.logPath === undefined ? undefined : resolve(ctx.cwd, input.logPath);
   if (logPath !== undefined) checkLogPath(logPath);
-  const job = await writeNewJob(def, ctx, "running");
-  launchSupervisor(ctx.root, job.id, job.paths, input.env, ctx.env, logPath);
-  const envVars = input.env.length > 0 ? maskEnvItems(input.env, input.mask) : undefined;
-  return observeLaunch("run", job.id, job.paths, job.meta.tags, envVars, input, ctx, began);
+  const launch = (id: string) => launchSupervisor(ctx.root, id, jobPaths(ctx.root, id), input.env, ctx.env, logPath);
+  const extra = logPath === undefined ? {} : { log_path: logPath };
+  const create = async () => (await writeNewJob(def, ctx, "running", extra)).id;
+  let id: string;
+  let reused = false;
+  if (input.key === undefined) {
+    id = await create();
+    launch(id);
+  } else {
+    // X7: a live job with this key answers instead of a new one.
+    ({ id, reused } = await withKey(ctx.root, input.key, create, launch));
+  }
+  const paths = jobPaths(ctx.root, id);
+  const meta = readMeta(paths);
+  const shown = { reused, env_vars: meta.env_vars, agent_env: meta.agent_env };
+  return observeLaunch("run", id, paths, meta.tags, shown, input, ctx, began);
 }
 
 /** `--log PATH` must be writable (its parent directories are created), checked before any job exists (D5). */
@@ -71,11 +85,11 @@ function checkLogPath(path: string): void {
  * --wait, the snapshot window).
  */
 export async function observeLaunch(
-  type: "run" | "start",
+  type: "run" | "start" | "restart",
   id: string,
   paths: JobPaths,
   tags: string[],
-  envVars: string[] | undefined,
+  shown: { reused?: boolean; env_vars?: string[]; agent_env?: string[] },
   input: ObserveInput,
   ctx: Ctx,
   began: number,
@@ -102,7 +116,9 @@ export async function observeLaunch(
   const terminal = TERMINAL.has(state.job.status);
   const bounds = { tailLines: input.tailLines, maxBytes: input.maxBytes };
   const out: Record<string, unknown> = { type, job_id: id, state: state.job.status, tags };
-  put(out, "env_vars", envVars);
+  if (shown.reused) out.reused = true;
+  put(out, "env_vars", shown.env_vars);
+  put(out, "agent_env", shown.agent_env);
   let tails: JobTails | undefined;
   // Ready while it runs on: what it printed so far, as a snapshot; a final one only at the end.
   const readyRunning = readyBy !== undefined && !terminal;
@@ -129,7 +145,9 @@ export async function observeLaunch(
   }
   const ended = terminal || readyBy !== undefined;
   if ((input.wait || readiness) && !ended && !ctx.interrupt.fired) out.deadline_reached = true;
-  out.cursor = tails?.cursor ?? currentCursor(paths, id, attemptOf(state));
+  // An answer that showed no output points its cursor at the start of this run's logs, so
+  // following it with `tail --since` misses nothing the job printed before the answer.
+  out.cursor = tails?.cursor ?? encodeCursor({ jobId: id, attempt: attemptOf(state), stdout: 0, stderr: 0 });
   const payload = out as Outcome["payload"];
   if (!ended && (input.wait || readiness) && ctx.interrupt.fired) return { payload, exitCode: INTERRUPTED_EXIT };
   if (input.forwardExit) return { payload, exitCode: terminal || !readyBy ? forwardedExit(state, terminal) : 0 };

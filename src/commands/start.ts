@@ -5,10 +5,11 @@ import { readMeta, readState, resolveJob, writeState } from "../store/job-store.
 import { withJobLock } from "../store/lock.ts";
 import { writeMasks } from "../store/masks.ts";
 import { readSecrets } from "../store/secrets.ts";
+import { JOB_ID_VAR } from "../supervisor/agent-env.ts";
 import { DEFAULT_WRAPPER, maskEnvItems } from "../supervisor/command.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
 import type { Ctx, Outcome } from "./context.ts";
-import { maskedValues } from "./define.ts";
+import { maskedValues, plannedEnv } from "./define.ts";
 import { checkLaunchable } from "./launch-checks.ts";
 import { type ObserveInput, observeLaunch } from "./run.ts";
 
@@ -43,11 +44,21 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
   });
   const env = readSecrets(job.paths, meta);
   // The starter's environment is the one the job inherits: redact what it gives a masked name.
+  const planned = plannedEnv({ inheritEnv: meta.inherit_env, env }, meta.env_files ?? [], ctx);
   const mask = meta.mask ?? [];
-  if (mask.length > 0) {
-    writeMasks(job.paths, maskedValues({ mask, inheritEnv: meta.inherit_env, env }, meta.env_files ?? [], ctx));
-  }
+  if (mask.length > 0) writeMasks(job.paths, maskedValues(mask, planned));
   launchSupervisor(ctx.root, job.id, job.paths, env, ctx.env);
   const envVars = env.length > 0 ? maskEnvItems(env, meta.mask ?? []) : undefined;
-  return observeLaunch("start", job.id, job.paths, meta.tags, envVars, input, ctx, began);
+  // The names the job really gets: the starter's environment may set some of them itself.
+  const agentEnv = meta.agent_env?.filter((k) => k === JOB_ID_VAR || planned[k] === undefined);
+  return observeLaunch(
+    "start",
+    job.id,
+    job.paths,
+    meta.tags,
+    { env_vars: envVars, agent_env: agentEnv },
+    input,
+    ctx,
+    began,
+  );
 }

@@ -20,6 +20,8 @@ export async function statusCommand(input: StatusInput, ctx: Ctx): Promise<Outco
   out.created_at = meta.created_at;
   put(out, "started_at", state.job.started_at);
   put(out, "finished_at", state.finished_at);
+  put(out, "key", meta.key);
+  put(out, "attempt", state.attempt);
   addOutcome(out, state);
   if (!supervisorAlive) out.supervisor_alive = false;
   out.cursor = currentCursor(job.paths, job.id, attemptOf(state));

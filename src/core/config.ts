@@ -10,22 +10,30 @@ export function defaultConfigPath(env: Record<string, string | undefined>): stri
   return join(base, "agent-exec", "config.toml");
 }
 
-/** Reads `[shell].unix` from a config file; undefined when the file or the key is absent. */
-export function readConfigWrapper(path: string): string[] | undefined {
+/**
+ * The parsed config file, or undefined when it does not exist (a missing file is silently ignored,
+ * §8). Read afresh each time: `serve` and `mcp` live long, and the file may change under them.
+ */
+function readConfigDoc(path: string): Record<string, unknown> | undefined {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    if (errnoOf(err) === "ENOENT") return undefined; // a missing file is silently ignored (§8)
+    if (errnoOf(err) === "ENOENT") return undefined;
     throw new AgentExecError("internal_error", `cannot read config file ${path}: ${(err as Error).message}`);
   }
-  let doc: unknown;
+  let doc: Record<string, unknown>;
   try {
-    doc = Bun.TOML.parse(text);
+    doc = Bun.TOML.parse(text) as Record<string, unknown>;
   } catch (err) {
     throw new AgentExecError("internal_error", `invalid config file ${path}: ${(err as Error).message}`);
   }
-  const shell = (doc as { shell?: unknown }).shell;
+  return doc;
+}
+
+/** Reads `[shell].unix` from a config file; undefined when the file or the key is absent. */
+export function readConfigWrapper(path: string): string[] | undefined {
+  const shell = readConfigDoc(path)?.shell;
   if (shell === undefined) return undefined;
   const unix = (shell as { unix?: unknown }).unix;
   if (unix === undefined) return undefined;
@@ -36,6 +44,21 @@ export function readConfigWrapper(path: string): string[] | undefined {
     throw new AgentExecError("internal_error", `invalid config file ${path}: [shell].unix must not be empty`);
   }
   return unix;
+}
+
+/**
+ * A top-level boolean of the config file in effect (--config, else the default file), e.g.
+ * `agent_env = false`; undefined when absent. Any other type is an internal_error naming the key.
+ */
+export function configBoolean(
+  key: string,
+  configPath: string | undefined,
+  env: Record<string, string | undefined>,
+): boolean | undefined {
+  const path = configPath ?? defaultConfigPath(env);
+  const v = readConfigDoc(path)?.[key];
+  if (v === undefined || typeof v === "boolean") return v;
+  throw new AgentExecError("internal_error", `invalid config file ${path}: ${key} must be true or false`);
 }
 
 /** The wrapper argv with §8's precedence: flag, --config file, default file, built-in. */

@@ -61,7 +61,9 @@ const runShape = {
   job_id: z.string(),
   state: State,
   tags: z.array(z.string()),
+  reused: z.literal(true).optional().describe("--key: a live job with this key answered (X7)"),
   env_vars: z.array(z.string()).optional(),
+  agent_env: z.array(z.string()).optional().describe("Variables the job got from agent-exec (X6)"),
   snapshot: SnapshotSchema.optional(),
   stdout_log_path: z.string(),
   stderr_log_path: z.string(),
@@ -77,6 +79,11 @@ const runShape = {
 
 export const RunResponse = z.strictObject({ ...envelope("run"), ...runShape });
 export const StartResponse = z.strictObject({ ...envelope("start"), ...runShape });
+export const RestartResponse = z.strictObject({
+  ...envelope("restart"),
+  ...runShape,
+  attempt: Int.min(1).describe("Which run of the job this is: 1, then one more per restart (X8)"),
+});
 
 export const StatusResponse = z.strictObject({
   ...envelope("status"),
@@ -85,6 +92,8 @@ export const StatusResponse = z.strictObject({
   created_at: Timestamp,
   started_at: Timestamp.optional(),
   finished_at: Timestamp.optional(),
+  key: z.string().optional(),
+  attempt: Int.min(1).optional().describe("Present after a restart (X8)"),
   supervisor_alive: z.literal(false).optional(),
   ...outcome,
   cursor: Cursor,
@@ -144,6 +153,7 @@ export const JobSummarySchema = z.strictObject({
   finished_at: Timestamp.optional(),
   updated_at: Timestamp.optional(),
   tags: z.array(z.string()),
+  key: z.string().optional(),
   ...outcome,
 });
 
@@ -180,7 +190,8 @@ export const ErrorResponse = z.strictObject({
 export const CreateResponse = z.strictObject({
   ...envelope("create"),
   job_id: z.string(),
-  state: z.literal("created"),
+  state: State.describe("created, or with reused the state of the job that holds the key"),
+  reused: z.literal(true).optional(),
   stdout_log_path: z.string(),
   stderr_log_path: z.string(),
 });
@@ -290,6 +301,7 @@ export const OutputMatchedEvent = z.strictObject({
 export const RESPONSES = {
   run: RunResponse,
   start: StartResponse,
+  restart: RestartResponse,
   status: StatusResponse,
   tail: TailResponse,
   wait: WaitResponse,

@@ -40,6 +40,9 @@ export const MetaSchema = z.looseObject({
   kill_after_ms: Int.optional(),
   progress_every_ms: Int.optional(),
   shell_wrapper: z.array(z.string()).optional(),
+  agent_env: z.array(z.string()).optional(),
+  key: z.string().optional(),
+  log_path: z.string().optional(),
   output_match_since: z.object({ stdout: Int, stderr: Int }).optional(),
 });
 

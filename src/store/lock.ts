@@ -1,4 +1,5 @@
-// A per-job lock file for read-modify-write of meta.json and the created→running claim (D13).
+// Lock files: per job for read-modify-write of meta.json and the created→running claim (D13), and
+// per idempotency key (X7).
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
@@ -13,7 +14,14 @@ const LOCK_WAIT_MS = 5000;
  * holder died (SIGKILL mid-write) is broken, so a crash never wedges the job.
  */
 export async function withJobLock<T>(dir: string, fn: () => T | Promise<T>): Promise<T> {
-  const path = join(dir, ".lock");
+  return withFileLock(join(dir, ".lock"), fn, `job not found: ${dir}`);
+}
+
+/**
+ * Runs `fn` while holding the lock file `path` (O_EXCL, holding our pid; a dead holder's lock is
+ * broken). When the lock's directory is missing: job_not_found with `missing`, if given.
+ */
+export async function withFileLock<T>(path: string, fn: () => T | Promise<T>, missing?: string): Promise<T> {
   const deadline = monoMs() + LOCK_WAIT_MS;
   let delay = 1;
   for (;;) {
@@ -26,7 +34,7 @@ export async function withJobLock<T>(dir: string, fn: () => T | Promise<T>): Pro
       }
       break;
     } catch (err) {
-      if (errnoOf(err) === "ENOENT") throw new AgentExecError("job_not_found", `job not found: ${dir}`);
+      if (errnoOf(err) === "ENOENT" && missing !== undefined) throw new AgentExecError("job_not_found", missing);
       if (errnoOf(err) !== "EEXIST") throw err;
     }
     if (holderDead(path)) {
@@ -34,7 +42,7 @@ export async function withJobLock<T>(dir: string, fn: () => T | Promise<T>): Pro
       continue;
     }
     if (monoMs() > deadline) {
-      throw new AgentExecError("internal_error", `job is busy: another agent-exec holds ${path}; try again`, {
+      throw new AgentExecError("internal_error", `busy: another agent-exec holds ${path}; try again`, {
         retryable: true,
       });
     }

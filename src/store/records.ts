@@ -44,6 +44,12 @@ export interface MetaRecord {
   kill_after_ms: number;
   progress_every_ms: number;
   shell_wrapper?: string[];
+  /** The variables the job gets from us (X6): agent defaults its env lacks, and AGENT_EXEC_JOB_ID. */
+  agent_env?: string[];
+  /** The idempotency key the job was started with (X7). */
+  key?: string;
+  /** `run --log PATH`: where full.log lines go (kept for `restart`). */
+  log_path?: string;
   /**
    * Log sizes when the output-match settings were last saved by `notify set`: lines that start
    * before these offsets were written earlier and are never matched (no replay).
@@ -126,6 +132,7 @@ export function checkMeta(v: unknown): MetaRecord | undefined {
     return undefined;
   }
   if (!optStr(v.cwd) || !optStrArr(v.tags) || !optStrArr(v.env_files) || !optStrArr(v.shell_wrapper)) return undefined;
+  if (!optStrArr(v.agent_env) || !optStr(v.key) || !optStr(v.log_path)) return undefined;
   if (v.inherit_env !== undefined && typeof v.inherit_env !== "boolean") return undefined;
   if (!optInt(v.timeout_ms) || !optInt(v.kill_after_ms) || !optInt(v.progress_every_ms)) return undefined;
   if (v.notification !== undefined && !checkNotification(v.notification)) return undefined;

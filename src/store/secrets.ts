@@ -1,4 +1,5 @@
-// The unmasked `--env` items of a created job, kept where only the owner can read them (mode 0600).
+// The unmasked `--env` items of a job, kept where only the owner can read them (mode 0600), for
+// `start` and `restart`.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { atomicWrite } from "./atomic-write.ts";

@@ -10,6 +10,7 @@ import { bareSignalName } from "../process/signal-names.ts";
 import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import { failedState, type MetaRecord, type Resources, type StateRecord } from "../store/records.ts";
+import { applyAgentEnv } from "./agent-env.ts";
 import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
 import { RUNTIME_ENV_VAR } from "./env-var.ts";
 import { LogFollower } from "./follow.ts";
@@ -169,6 +170,7 @@ class Supervisor {
       const envItems: string[] = runtime ? JSON.parse(runtime) : [];
       const files = (meta.env_files ?? []).map((f) => parseEnvFile(readFileSync(f, "utf8")));
       env = buildChildEnv(process.env, meta.inherit_env, files, envItems);
+      applyAgentEnv(env, meta.agent_env ?? [], this.state.job.id);
       argv = childArgv(wrapper, meta.command);
       const w0 = argv[0] as string;
       // Look the wrapper up on the invoker's PATH: with --no-inherit-env the child's env has none.

@@ -1,7 +1,7 @@
 // The agent loop (issue 14), black-box: cursors (X1), readiness waits (X2), terminal evidence
 // (X3), several and paused jobs (X3b) and --forward-exit (X4).
 import { describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BUN } from "../helpers/bin.ts";
 import { CURSOR, expectUsageError } from "../helpers/envelope.ts";

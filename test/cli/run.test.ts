@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFi
 import { join } from "node:path";
 import { BUN } from "../helpers/bin.ts";
 import {
+  AGENT_ENV,
   CURSOR,
   EVIDENCE,
   expectError,
@@ -32,6 +33,7 @@ describe("run response (§3.1.3, D6)", () => {
       job_id: expect.stringMatching(ULID),
       state: "running",
       tags: [],
+      agent_env: AGENT_ENV,
       stdout_log_path: join(sb.root, id, "stdout.log"),
       stderr_log_path: join(sb.root, id, "stderr.log"),
       waited_ms: 0,
@@ -65,6 +67,7 @@ describe("run response (§3.1.3, D6)", () => {
       kill_after_ms: 0,
       progress_every_ms: 0,
       shell_wrapper: ["sh", "-lc"],
+      agent_env: AGENT_ENV,
     });
     expectKeyOrder(meta, [
       "job",
@@ -116,6 +119,7 @@ describe("run response (§3.1.3, D6)", () => {
       job_id: expect.stringMatching(ULID),
       state: "exited",
       tags: [],
+      agent_env: AGENT_ENV,
       snapshot: snapshotOf("out1\nout2", "err1", { stdout_observed_bytes: 10, stderr_observed_bytes: 5 }),
       stdout_log_path: join(sb.root, j.job_id, "stdout.log"),
       stderr_log_path: join(sb.root, j.job_id, "stderr.log"),
@@ -153,6 +157,7 @@ describe("run response (§3.1.3, D6)", () => {
       job_id: expect.stringMatching(ULID),
       state: "exited",
       tags: [],
+      agent_env: AGENT_ENV,
       stdout_log_path: join(sb.root, j.job_id, "stdout.log"),
       stderr_log_path: join(sb.root, j.job_id, "stderr.log"),
       waited_ms: expect.any(Number),
@@ -359,13 +364,14 @@ describe("environment (§4.3, D20)", () => {
     expect(sb.meta(c.job_id).inherit_env).toBe(false);
   });
 
-  test.concurrent("the child gets no AGENT_EXEC_* variables of ours", async () => {
+  test.concurrent("the child gets no AGENT_EXEC_* variables of ours but its job id", async () => {
     await using sb = Sandbox.create();
     const j = await sb.ok(["run", "--wait", "--", "export -p"]);
     const exported = sb.file(j.job_id, "stdout.log").toString();
     expect(exported).toContain("AGENT_EXEC_TEST_SANDBOX"); // inherited from the invoker: the listing works
     const ours = exported.split("\n").filter((l) => /AGENT_EXEC_/.test(l) && !l.includes("AGENT_EXEC_TEST_SANDBOX"));
-    expect(ours).toEqual([]);
+    // Only the job's own id (X6): nothing of the supervisor's plumbing.
+    expect(ours).toEqual([`export AGENT_EXEC_JOB_ID='${j.job_id}'`]);
   });
 
   test.concurrent("--mask hides the value in the response and meta.json, never on a command line", async () => {

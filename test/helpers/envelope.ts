@@ -102,3 +102,6 @@ export const CURSOR = expect.stringMatching(/^[A-Za-z0-9._-]{1,64}$/);
 
 /** The evidence of X3 that every terminal answer carries. */
 export const EVIDENCE = { duration_ms: expect.any(Number), resources: expect.any(Object) };
+
+/** The names the agent environment added (X6): AGENT_EXEC_JOB_ID is always among them. */
+export const AGENT_ENV = expect.arrayContaining(["AGENT_EXEC_JOB_ID"]);

@@ -3,7 +3,14 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CURSOR, expectError, expectKeyOrder, expectSuccess, expectUsageError } from "../../helpers/envelope.ts";
+import {
+  AGENT_ENV,
+  CURSOR,
+  expectError,
+  expectKeyOrder,
+  expectSuccess,
+  expectUsageError,
+} from "../../helpers/envelope.ts";
 import { Sandbox, TS_MS, ULID } from "../../helpers/sandbox.ts";
 import { createJob, runToEnd } from "./util.ts";
 
@@ -95,6 +102,7 @@ describe("create (§3.2)", () => {
       kill_after_ms: 150,
       progress_every_ms: 300,
       shell_wrapper: ["sh", "-c"],
+      agent_env: AGENT_ENV,
     });
     // The unmasked values live only in the owner-only runtime file, never in meta.json.
     const metaText = readFileSync(join(sb.root, id, "meta.json"), "utf8");

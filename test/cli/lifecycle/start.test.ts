@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  AGENT_ENV,
   CURSOR,
   EVIDENCE,
   expectError,
@@ -58,6 +59,7 @@ describe("start (§3.3)", () => {
       state: "exited",
       tags: ["t1", "t2"],
       env_vars: ["A=1", "SEC=***"],
+      agent_env: AGENT_ENV,
       stdout_log_path: join(sb.root, id, "stdout.log"),
       stderr_log_path: join(sb.root, id, "stderr.log"),
       waited_ms: expect.any(Number),
@@ -87,6 +89,7 @@ describe("start (§3.3)", () => {
       job_id: id,
       state: "exited",
       tags: [],
+      agent_env: AGENT_ENV,
       snapshot: snapshotOf(`S=1\n${realpathSync(sb.cwd)}`, expect.any(String)),
       stdout_log_path: join(sb.root, id, "stdout.log"),
       stderr_log_path: join(sb.root, id, "stderr.log"),
@@ -111,6 +114,7 @@ describe("start (§3.3)", () => {
       job_id: id,
       state: "running",
       tags: ["svc"],
+      agent_env: AGENT_ENV,
       stdout_log_path: join(sb.root, id, "stdout.log"),
       stderr_log_path: join(sb.root, id, "stderr.log"),
       waited_ms: 0,

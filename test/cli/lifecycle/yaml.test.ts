@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { CURSOR, EVIDENCE } from "../../helpers/envelope.ts";
+import { AGENT_ENV, CURSOR, EVIDENCE } from "../../helpers/envelope.ts";
 import { fakeId, writeFakeJob } from "../../helpers/fake-job.ts";
 import { fx } from "../../helpers/fixtures.ts";
 import { type CliResult, type Json, Sandbox, TS_MS, ULID } from "../../helpers/sandbox.ts";
@@ -84,6 +84,7 @@ describe("--yaml for the lifecycle commands (§1.1)", () => {
       state: "exited",
       tags: ["y"],
       env_vars: ["S=***"],
+      agent_env: AGENT_ENV,
       stdout_log_path: join(sb.root, id, "stdout.log"),
       stderr_log_path: join(sb.root, id, "stderr.log"),
       waited_ms: expect.any(Number),
