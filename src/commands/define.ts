@@ -9,11 +9,11 @@ import { checkPattern, mergeNotification, type NotifyFlags } from "../notify/con
 import { writeMeta, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import type { MetaRecord, NotificationConfig, StateRecord } from "../store/records.ts";
-import { writeSecrets } from "../store/secrets.ts";
+import { writeEnvFileValues, writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
-import { maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
+import { ENV_KEY, maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
 import type { Ctx } from "./context.ts";
-import { checkLaunchable } from "./launch-checks.ts";
+import { checkLaunchable, type EnvFileValues } from "./launch-checks.ts";
 
 /** Everything a job is defined by, as given on the command line (or over HTTP). */
 export interface DefinitionInput {
@@ -40,6 +40,8 @@ export interface Definition {
   tags: string[];
   /** The env files as given (§2.4: verbatim); relative ones resolve against the launching caller's cwd. */
   envFiles: string[];
+  /** The env files' pairs as read now; a job launched at once applies these (D42). */
+  envFileValues: EnvFileValues;
   notification: NotificationConfig | undefined;
 }
 
@@ -64,6 +66,7 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
     throw new AgentExecError("usage_error", "the command to run is missing or empty");
   }
   checkTags(input.tags);
+  checkNamesAndBytes(input);
   const wrapper = resolveWrapper(
     input.shellWrapper,
     input.config === undefined ? undefined : resolve(ctx.cwd, input.config),
@@ -71,10 +74,43 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
   );
   const cwd = normalizeCwd(input.cwd ?? ctx.cwd, ctx.cwd);
   const envFiles = input.envFiles;
-  checkLaunchable({ cwd, cwdLabel: `--cwd ${JSON.stringify(input.cwd ?? cwd)}`, envFiles, wrapper }, ctx);
+  const envFileValues = checkLaunchable(
+    { cwd, cwdLabel: `--cwd ${JSON.stringify(input.cwd ?? cwd)}`, envFiles, wrapper },
+    ctx,
+  );
   const notification = mergeNotification(undefined, absoluteSinkFiles(input.notify, ctx.cwd));
   checkPattern(notification?.on_output_match);
-  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, notification };
+  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, envFileValues, notification };
+}
+
+/**
+ * D43, on every front: env names are variable names (`A=B` or "" would corrupt the env block),
+ * and no word, value or path holds a NUL byte (a C string would silently end there).
+ */
+function checkNamesAndBytes(input: DefinitionInput): void {
+  for (const item of input.env) {
+    const [key] = splitEnvItem(item);
+    if (!ENV_KEY.test(key)) {
+      throw new AgentExecError(
+        "usage_error",
+        `invalid --env ${JSON.stringify(item.length > 80 ? `${item.slice(0, 80)}…` : item)}: ${JSON.stringify(key)} is not a variable name (use [A-Za-z_][A-Za-z0-9_]*)`,
+      );
+    }
+  }
+  const n = input.notify;
+  const named: [string, readonly (string | undefined)[]][] = [
+    ["command word", input.command],
+    ["--env value", input.env],
+    ["--cwd", [input.cwd]],
+    ["--env-file", input.envFiles],
+    ["--mask", input.mask],
+    ["--shell-wrapper", [input.shellWrapper]],
+    ["--config", [input.config]],
+    ["notification setting", [n.notifyCommand, n.notifyFile, n.outputCommand, n.outputFile, n.outputPattern]],
+  ];
+  for (const [what, values] of named) {
+    if (values.some((v) => v?.includes("\0"))) throw new AgentExecError("usage_error", `a ${what} contains a NUL byte`);
+  }
 }
 
 /** File sinks are stored as absolute paths, so they land where the caller meant wherever the job runs. */
@@ -139,7 +175,9 @@ export async function writeNewJob(
   status: "created" | "running",
 ): Promise<{ id: string; paths: JobPaths; meta: MetaRecord }> {
   try {
-    mkdirSync(ctx.root, { recursive: true });
+    // Private by default (D44): other local users must not read a job's logs or records. An
+    // existing root keeps its mode (serve warns when it is open to others).
+    mkdirSync(ctx.root, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new AgentExecError("internal_error", `cannot create jobs root ${ctx.root}: ${(err as Error).message}`);
   }
@@ -147,15 +185,16 @@ export async function writeNewJob(
     const id = await newId();
     const paths = jobPaths(ctx.root, id);
     try {
-      mkdirSync(paths.dir);
+      mkdirSync(paths.dir, { mode: 0o700 });
     } catch (err) {
       if (errnoOf(err) === "EEXIST" && attempt < 5) continue;
       throw new AgentExecError("internal_error", `cannot create job directory ${paths.dir}: ${(err as Error).message}`);
     }
     try {
       writeState(paths, initialState(id, status));
-      for (const p of [paths.stdout, paths.stderr, paths.full]) closeSync(openSync(p, "a"));
+      for (const p of [paths.stdout, paths.stderr, paths.full]) closeSync(openSync(p, "a", 0o600));
       if (status === "created" && def.input.env.length > 0) writeSecrets(paths, def.input.env);
+      if (status === "running" && def.envFiles.length > 0) writeEnvFileValues(paths, def.envFileValues);
       const meta = buildMeta(def, id, ctx.root);
       writeMeta(paths, meta);
       return { id, paths, meta };

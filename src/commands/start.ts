@@ -3,7 +3,7 @@ import { AgentExecError } from "../core/errors.ts";
 import { isoNow, monoMs } from "../core/time.ts";
 import { readMeta, readState, resolveJob, writeState } from "../store/job-store.ts";
 import { withJobLock } from "../store/lock.ts";
-import { readSecrets } from "../store/secrets.ts";
+import { readSecrets, writeEnvFileValues } from "../store/secrets.ts";
 import { DEFAULT_WRAPPER, maskEnvItems } from "../supervisor/command.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
 import type { Ctx, Outcome } from "./context.ts";
@@ -24,7 +24,7 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
   const meta = readMeta(job.paths);
   const cwd = meta.cwd ?? ctx.cwd;
   const wrapper = meta.shell_wrapper ?? DEFAULT_WRAPPER;
-  checkLaunchable(
+  const envFileValues = checkLaunchable(
     { cwd, cwdLabel: `the job's cwd ${JSON.stringify(cwd)}`, envFiles: meta.env_files ?? [], wrapper },
     ctx,
   );
@@ -39,6 +39,7 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
     const now = isoNow();
     writeState(job.paths, { ...state, job: { id: state.job.id, status: "running", started_at: now }, updated_at: now });
   });
+  if (envFileValues.length > 0) writeEnvFileValues(job.paths, envFileValues);
   const env = readSecrets(job.paths, meta);
   launchSupervisor(ctx.root, job.id, job.paths, env, ctx.env);
   const envVars = env.length > 0 ? maskEnvItems(env, meta.mask ?? []) : undefined;

@@ -63,7 +63,7 @@ export function writeState(p: JobPaths, state: StateRecord): void {
   if (state.supervisor_pid !== undefined) ordered.supervisor_pid = state.supervisor_pid;
   if (state.pgid !== undefined) ordered.pgid = state.pgid;
   // state.json is what every reader trusts: on a full disk it is still written, in place.
-  atomicWrite(p.state, prettyJson(ordered), undefined, true);
+  atomicWrite(p.state, prettyJson(ordered), 0o600, true);
 }
 
 /** Atomically replaces meta.json. */
