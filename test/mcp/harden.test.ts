@@ -4,6 +4,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { startRawMcp } from "../helpers/mcp-raw.ts";
 import { pollUntil } from "../helpers/poll.ts";
 
 const BIN = process.env.AGENT_EXEC_BIN
@@ -12,7 +13,7 @@ const BIN = process.env.AGENT_EXEC_BIN
 const dir = mkdtempSync(join(tmpdir(), "mcp-harden-"));
 const root = join(dir, "jobs");
 const pgids: number[] = [];
-const servers: Bun.Subprocess[] = [];
+const servers: { kill: (signal?: number | NodeJS.Signals) => void }[] = [];
 afterAll(() => {
   for (const s of servers) s.kill("SIGKILL");
   for (const g of pgids) {
@@ -28,34 +29,17 @@ type Json = any;
 
 /** A raw MCP server: write lines, read reply lines (by id, or in order for id-less errors). */
 function start() {
-  const proc = Bun.spawn([BIN, "mcp"], {
+  const raw = startRawMcp([BIN, "mcp"], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, AGENT_EXEC_ROOT: root },
     cwd: dir,
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "ignore",
   });
-  servers.push(proc);
-  const replies: Json[] = [];
-  let buf = "";
-  (async () => {
-    for await (const chunk of proc.stdout) {
-      buf += new TextDecoder().decode(chunk);
-      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-        replies.push(JSON.parse(buf.slice(0, nl)));
-        buf = buf.slice(nl + 1);
-      }
-    }
-  })().catch(() => {});
-  const write = (text: string | Uint8Array) => {
-    proc.stdin.write(text);
-    proc.stdin.flush();
-  };
+  servers.push(raw.proc);
+  const { replies } = raw;
   const next = (n: number) =>
     pollUntil(() => (replies.length >= n ? replies[n - 1] : undefined), { what: `reply #${n}`, timeoutMs: 20_000 });
   const byId = (id: number) =>
     pollUntil(() => replies.find((r) => r.id === id), { what: `the reply to id ${id}`, timeoutMs: 20_000 });
-  return { proc, write, next, byId, replies };
+  return { ...raw, next, byId };
 }
 
 const INIT = {
