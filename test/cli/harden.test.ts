@@ -107,3 +107,17 @@ describe("D44: private by default", () => {
     expect((statSync(sb.root).mode & 0o777).toString(8)).toBe("750");
   });
 });
+
+describe("D36: the strict request schemas are the ones `schema` prints", () => {
+  test.concurrent("ExecRequest and KillRequest refuse additional properties", async () => {
+    await using sb = Sandbox.create();
+    const defs = (await sb.ok(["schema"])).schema.definitions;
+    expect(defs.ExecRequest).toMatchObject({
+      type: "object",
+      additionalProperties: false,
+      required: ["command"],
+      properties: { timeout_ms: { type: "integer" }, env: { type: "object" } },
+    });
+    expect(defs.KillRequest).toMatchObject({ type: "object", additionalProperties: false });
+  });
+});
