@@ -1,30 +1,12 @@
 // Hardening of the HTTP front (issue 12, D41–D43; issue 13, D36), through the fetch function.
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createFetchHandler } from "../../src/http/server.ts";
+import { httpBed } from "../helpers/http-handler.ts";
 
-const REPO = resolve(import.meta.dir, "..", "..");
 const TOKEN = "hardening-token";
-const dir = mkdtempSync(join(tmpdir(), "http-harden-"));
-const root = join(dir, "jobs");
-const env = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
-  HOME: dir,
-  AGENT_EXEC_SELF: JSON.stringify([process.execPath, join(REPO, "src", "cli.ts")]),
-};
-const handler = createFetchHandler({ root, env, cwd: dir, token: TOKEN });
-const started: number[] = [];
-
-afterEach(() => {
-  for (const pgid of started.splice(0)) {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {}
-  }
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, root, env, handler, track } = httpBed("http-harden-", TOKEN);
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed responses, checked with toEqual/toMatchObject.
 type Json = any;
@@ -42,10 +24,7 @@ async function call(
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
   const res = await h(new Request(`http://127.0.0.1${path}`, init));
   const json = (await res.json()) as Json;
-  if (json.job_id && json.type === "run") {
-    const state = JSON.parse(readFileSync(join(root, json.job_id, "state.json"), "utf8"));
-    if (state.pgid) started.push(state.pgid);
-  }
+  track(json);
   return { status: res.status, json };
 }
 
