@@ -153,3 +153,16 @@ describe("D42: files a caller names", () => {
     expect(readdirSync(join(root, r.json.job_id))).not.toContain("env-files.runtime.json");
   });
 });
+
+describe("D29 over HTTP (the fix is the debts issue's; flip `test.failing` to `test` when it lands)", () => {
+  // A timeout of 2^31 ms or more overflowed the timer and fired at once. Lopsided: a job of a
+  // moment with a 24-day budget must end on its own.
+  test.failing("a timeout_ms of 2^31 does not fire at once", async () => {
+    const r = await call("POST", "/exec", {
+      command: ["sh", "-c", "sleep 0.2; echo done"],
+      timeout_ms: 2 ** 31,
+      wait: true,
+    });
+    expect(r.json).toMatchObject({ ok: true, state: "exited", exit_code: 0, final_snapshot: { stdout_tail: "done" } });
+  });
+});

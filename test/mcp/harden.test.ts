@@ -134,3 +134,13 @@ test("mcp --help lists every tool and the environment variables it reads", async
   }
   for (const v of ["AGENT_EXEC_ROOT", "AGENT_EXEC_MCP_MAX_WAIT_MS", "AGENT_EXEC_LOG"]) expect(text).toContain(v);
 });
+
+// D29 (the fix is the debts issue's; flip `test.failing` to `test` when it lands): a timeout of
+// 2^31 ms or more overflowed the timer and fired at once.
+test.failing("a timeout_ms of 2^31 does not fire at once", async () => {
+  const s = await initialized();
+  const r = await tool(s, 2, "run", { command: ["sh", "-c", "sleep 0.2; echo done"], timeout_ms: 2 ** 31, wait: true });
+  s.proc.stdin.end();
+  await s.proc.exited;
+  expect(r).toMatchObject({ ok: true, state: "exited", exit_code: 0, final_snapshot: { stdout_tail: "done" } });
+});
