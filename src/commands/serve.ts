@@ -1,6 +1,7 @@
 // `serve`: hosts the HTTP fetch handler on Bun.serve; safe by default (loopback, or a token).
 import { statSync } from "node:fs";
 import { isIP } from "node:net";
+import { resolve } from "node:path";
 import { AgentExecError, usageError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { successEnvelope, writeStdout } from "../core/output.ts";
@@ -65,8 +66,7 @@ export function resolveToken(
  * of `echo tok > file`) is not part of it.
  */
 function readTokenFile(path: string, cwd: string): string {
-  const full = path.startsWith("/") ? path : `${cwd}/${path}`;
-  const data = readRegularFile(full, "--token-file", TOKEN_FILE_CAP, (st) => {
+  const data = readRegularFile(resolve(cwd, path), "--token-file", TOKEN_FILE_CAP, (st) => {
     if ((st.mode & 0o077) !== 0) {
       throw new AgentExecError(
         "invalid_input",
