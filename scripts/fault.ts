@@ -1,4 +1,4 @@
-// Fault injection, long variants (issue 6, R2–R10): attacks the compiled binary and prints a table
+// Fault injection, long variants (issue 6, R2–R10; issue 12, R11–R12): attacks the compiled binary and prints a table
 // `# | attack | runs | result | figures`; exits 1 when any attack broke a guarantee.
 //
 //   bun scripts/fault.ts [--bin PATH] [--quick] [--only R2,R7] [--seed N]
@@ -13,10 +13,10 @@ import { join, resolve } from "node:path";
 const USAGE = `usage: bun scripts/fault.ts [--bin PATH] [--quick] [--only R2,R7] [--seed N]
   --bin PATH   the agent-exec binary (default: $AGENT_EXEC_BIN, else <repo>/dist/agent-exec)
   --quick      the sizes of the test suite instead of the long ones
-  --only LIST  comma-separated attacks (R2..R10)
+  --only LIST  comma-separated attacks (R2..R12)
   --seed N     replay a run (default: $FAULT_SEED, else random; printed with the table)`;
 
-const IDS = ["R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10"];
+const IDS = ["R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12"];
 
 interface Args {
   quick: boolean;
@@ -71,6 +71,8 @@ const { r7Limits, r7Load, r7Slow } = await import("./fault/r7.ts");
 const { r8 } = await import("./fault/r8.ts");
 const { r9, canMount, unmount } = await import("./fault/r9.ts");
 const { r10, R10_CASES } = await import("./fault/r10.ts");
+const { r11 } = await import("./fault/r11.ts");
+const { r12 } = await import("./fault/r12.ts");
 type AttackResult = import("./fault/common.ts").AttackResult;
 
 const seed = args.seed ?? defaultSeed();
@@ -191,6 +193,18 @@ const ATTACKS: Attack[] = [
       for (const c of R10_CASES) out.push(await r10(c, s, quick ? 64 << 20 : GiB));
       return out;
     },
+  },
+  {
+    id: "R11",
+    name: `issue 12: empty tokens, ${quick ? 10 : 100} FIFO//dev/zero env files, ${quick ? 1 : 5}× 10 MB MCP lines, env names`,
+    capMs: 10 * 60_000,
+    run: (s) => r11({ seed: s, fileRequests: quick ? 10 : 100, bigLines: quick ? 1 : 5 }),
+  },
+  {
+    id: "R12",
+    name: `serve resources: big/chunked bodies, slowloris, ${quick ? 100 : 1000} parallel /wait, ${quick ? 500 : 10_000} mixed requests`,
+    capMs: 15 * 60_000,
+    run: (s) => r12({ seed: s, waits: quick ? 100 : 1000, requests: quick ? 500 : 10_000, inFlight: quick ? 20 : 50 }),
   },
 ];
 

@@ -83,11 +83,11 @@ function judge(p: Probe, r: { status: number; text: string; error?: string }): s
   return undefined;
 }
 
-/** A JSON /exec body of exactly `size` bytes (padding in an ignored field). */
-function execBodyOfSize(size: number): string {
-  const head = '{"command":["true"],"pad":"';
-  const tail = '"}';
-  return head + "x".repeat(size - head.length - tail.length) + tail;
+/** A JSON /exec body of exactly `size` bytes (padded with whitespace: unknown fields are refused, D36). */
+export function execBodyOfSize(size: number): string {
+  const head = '{"command":["true"]';
+  const tail = "}";
+  return head + " ".repeat(size - head.length - tail.length) + tail;
 }
 
 /** R7a: authentication and body limits, probe by probe. */
@@ -102,6 +102,9 @@ export async function r7Limits(seed: number): Promise<AttackResult> {
       { kind: "health without token", method: "GET", path: "/health", expect: 200 },
       { kind: "list with token", method: "GET", path: "/list", auth: bearer, expect: 200 },
       { kind: "status with token", method: "GET", path: `/status/${fx.jobId}`, auth: bearer, expect: 200 },
+      // The scheme name is case-insensitive (RFC 7235, D41).
+      { kind: "lower-case scheme", method: "GET", path: "/list", auth: `bearer ${fx.token}`, expect: 200 },
+      { kind: "two spaces (1*SP)", method: "GET", path: "/list", auth: `Bearer  ${fx.token}`, expect: 200 },
       ...["/list", `/status/${fx.jobId}`, `/tail/${fx.jobId}`, `/wait/${fx.jobId}`].map((path) => ({
         kind: "no token",
         method: "GET",
@@ -113,8 +116,6 @@ export async function r7Limits(seed: number): Promise<AttackResult> {
       ...[
         `Bearer ${fx.token}x`,
         `Bearer ${fx.token.slice(0, -1)}`,
-        `bearer ${fx.token}`,
-        `Bearer  ${fx.token}`,
         `Basic ${btoa(`u:${fx.token}`)}`,
         fx.token,
         "Bearer ",

@@ -187,7 +187,13 @@ export const DISPATCH: Record<string, Dispatch> = {
       throw usageError(`invalid value "${port}" for '--port': expected 0 to 65535`);
     const { serveCommand } = await import("../commands/serve.ts");
     return serveCommand(
-      { bind: flagValue(args, "bind"), port, token: flagValue(args, "token"), insecure: flagSet(args, "insecure") },
+      {
+        bind: flagValue(args, "bind"),
+        port,
+        token: flagValue(args, "token"),
+        tokenFile: flagValue(args, "token-file"),
+        insecure: flagSet(args, "insecure"),
+      },
       ctx,
     );
   },

@@ -17,6 +17,7 @@ export function printHelp(command: string | undefined, version: string): void {
     const c = cli.command(`${spec.name} ${spec.args}`.trim(), spec.desc);
     for (const f of spec.flags) c.option(rawFlag(f), f.desc, config(f));
     if (spec.trailing) c.usage(`${spec.name} [options] [--] <command>...`);
+    if (spec.details) c.usage(`${spec.name}\n\n  ${spec.details}`);
   }
   cli.version(version.replace(/^agent-exec /, ""), "-V, --version");
   const matched = command ? cli.commands.find((c) => c.name === command) : undefined;

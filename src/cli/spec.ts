@@ -20,6 +20,8 @@ export interface CommandSpec {
   optionalPositionals?: number;
   trailing?: boolean;
   conflicts?: [string, string][];
+  /** More lines for `--help`, printed under the usage line. */
+  details?: string;
 }
 
 /** Global flags, accepted before or after the subcommand. */
@@ -235,13 +237,45 @@ COMMANDS.push(
     flags: [
       { name: "bind", value: "ip:port", desc: "Address to listen on", default: "127.0.0.1:19263" },
       { name: "port", value: "port", desc: "Shorthand for --bind 127.0.0.1:PORT" },
-      { name: "token", value: "token", desc: "Require Authorization: Bearer TOKEN (or set AGENT_EXEC_TOKEN)" },
+      {
+        name: "token-file",
+        value: "path",
+        desc: "Require Authorization: Bearer TOKEN, read from this 0600 file (recommended)",
+      },
+      {
+        name: "token",
+        value: "token",
+        desc: "The token itself; shows in `ps`: prefer --token-file or AGENT_EXEC_TOKEN (empty = no token)",
+      },
       { name: "insecure", desc: "Allow a non-loopback bind without a token" },
     ],
     positionals: 0,
-    conflicts: [["bind", "port"]],
+    conflicts: [
+      ["bind", "port"],
+      ["token", "token-file"],
+    ],
   },
-  { name: "mcp", args: "", desc: "Serve the job runner as MCP tools over stdio", flags: [], positionals: 0 },
+  {
+    name: "mcp",
+    args: "",
+    desc: "Serve the job runner as MCP tools over stdio",
+    flags: [],
+    positionals: 0,
+    details: [
+      "Speaks MCP (JSON-RPC 2.0, one message a line) on stdin/stdout until stdin ends.",
+      "",
+      "Tools: run, create, start, status, tail, wait, kill, list, delete",
+      "  (each answers with the JSON document the CLI command of the same name prints)",
+      "",
+      "Environment:",
+      "  AGENT_EXEC_ROOT             jobs root (else $XDG_DATA_HOME/agent-exec/jobs, ~/.local/share/...)",
+      "  AGENT_EXEC_MCP_MAX_WAIT_MS  longest a tool call blocks (default 50000)",
+      "  AGENT_EXEC_LOG, RUST_LOG    log level on stderr (error, warn, info, debug, trace)",
+      "  XDG_CONFIG_HOME, HOME       where config.toml is found",
+      "  PATH                        where the shell wrapper is looked up",
+      "  Jobs inherit the server's environment unless inherit_env is false.",
+    ].join("\n  "),
+  },
   { name: "schema", args: "", desc: "Print the JSON Schema of every response and event", flags: [], positionals: 0 },
   {
     name: "completions",

@@ -11,12 +11,12 @@ import { checkKey } from "../store/keys.ts";
 import { writeMasks } from "../store/masks.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import type { MetaRecord, NotificationConfig, StateRecord } from "../store/records.ts";
-import { writeSecrets } from "../store/secrets.ts";
+import { writeEnvFileValues, writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
 import { agentEnvNames } from "../supervisor/agent-env.ts";
-import { buildChildEnv, maskEnvItems, parseEnvFile, splitEnvItem } from "../supervisor/command.ts";
+import { buildChildEnv, ENV_KEY, maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
 import type { Ctx } from "./context.ts";
-import { checkLaunchable } from "./launch-checks.ts";
+import { checkLaunchable, type EnvFileValues } from "./launch-checks.ts";
 
 /** Everything a job is defined by, as given on the command line (or over HTTP). */
 export interface DefinitionInput {
@@ -47,6 +47,8 @@ export interface Definition {
   tags: string[];
   /** The env files as given (§2.4: verbatim); relative ones resolve against the launching caller's cwd. */
   envFiles: string[];
+  /** The env files' pairs as read now; a job launched at once applies these (D42). */
+  envFileValues: EnvFileValues;
   notification: NotificationConfig | undefined;
   /** Whether the agent environment is on (X6), settled with the config. */
   agentEnv: boolean;
@@ -74,6 +76,7 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
   }
   checkTags(input.tags);
   if (input.key !== undefined) checkKey(input.key);
+  checkNamesAndBytes(input);
   const wrapper = resolveWrapper(
     input.shellWrapper,
     input.config === undefined ? undefined : resolve(ctx.cwd, input.config),
@@ -81,11 +84,44 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
   );
   const cwd = normalizeCwd(input.cwd ?? ctx.cwd, ctx.cwd);
   const envFiles = input.envFiles;
-  checkLaunchable({ cwd, cwdLabel: `--cwd ${JSON.stringify(input.cwd ?? cwd)}`, envFiles, wrapper }, ctx);
+  const envFileValues = checkLaunchable(
+    { cwd, cwdLabel: `--cwd ${JSON.stringify(input.cwd ?? cwd)}`, envFiles, wrapper },
+    ctx,
+  );
   const notification = mergeNotification(undefined, absoluteSinkFiles(input.notify, ctx.cwd));
   checkPattern(notification?.on_output_match);
   const agentEnv = agentEnvOn(input, ctx);
-  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, notification, agentEnv };
+  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, envFileValues, notification, agentEnv };
+}
+
+/**
+ * D43, on every front: env names are variable names (`A=B` or "" would corrupt the env block),
+ * and no word, value or path holds a NUL byte (a C string would silently end there).
+ */
+function checkNamesAndBytes(input: DefinitionInput): void {
+  for (const item of input.env) {
+    const [key] = splitEnvItem(item);
+    if (!ENV_KEY.test(key)) {
+      throw new AgentExecError(
+        "usage_error",
+        `invalid --env ${JSON.stringify(item.length > 80 ? `${item.slice(0, 80)}…` : item)}: ${JSON.stringify(key)} is not a variable name (use [A-Za-z_][A-Za-z0-9_]*)`,
+      );
+    }
+  }
+  const n = input.notify;
+  const named: [string, readonly (string | undefined)[]][] = [
+    ["command word", input.command],
+    ["--env value", input.env],
+    ["--cwd", [input.cwd]],
+    ["--env-file", input.envFiles],
+    ["--mask", input.mask],
+    ["--shell-wrapper", [input.shellWrapper]],
+    ["--config", [input.config]],
+    ["notification setting", [n.notifyCommand, n.notifyFile, n.outputCommand, n.outputFile, n.outputPattern]],
+  ];
+  for (const [what, values] of named) {
+    if (values.some((v) => v?.includes("\0"))) throw new AgentExecError("usage_error", `a ${what} contains a NUL byte`);
+  }
 }
 
 /** File sinks are stored as absolute paths, so they land where the caller meant wherever the job runs. */
@@ -99,22 +135,14 @@ export function absoluteSinkFiles(f: NotifyFlags, cwd: string): NotifyFlags {
 
 /**
  * The environment the job will start with, as far as the front-end can tell: the caller's (when
- * inherited), its env files and its `--env` items. Env files were checked readable already; one
- * that fails now contributes nothing (the supervisor will fail the same way).
+ * inherited), its env files (as read once by the launch checks, D42) and its `--env` items.
  */
 export function plannedEnv(
   job: { inheritEnv: boolean; env: readonly string[] },
-  envFiles: readonly string[],
+  envFileValues: EnvFileValues,
   ctx: Ctx,
 ): Record<string, string> {
-  const files = envFiles.map((f) => {
-    try {
-      return parseEnvFile(readFileSync(resolve(ctx.cwd, f), "utf8"));
-    } catch {
-      return [];
-    }
-  });
-  return buildChildEnv(ctx.env, job.inheritEnv, files, job.env);
+  return buildChildEnv(ctx.env, job.inheritEnv, envFileValues, job.env);
 }
 
 /** The values the job's masked variables will have (D28). */
@@ -185,7 +213,9 @@ export async function writeNewJob(
   extra: Partial<MetaRecord> = {},
 ): Promise<{ id: string; paths: JobPaths; meta: MetaRecord }> {
   try {
-    mkdirSync(ctx.root, { recursive: true });
+    // Private by default (D44): other local users must not read a job's logs or records. An
+    // existing root keeps its mode (serve warns when it is open to others).
+    mkdirSync(ctx.root, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new AgentExecError("internal_error", `cannot create jobs root ${ctx.root}: ${(err as Error).message}`);
   }
@@ -193,21 +223,21 @@ export async function writeNewJob(
     const id = await newId();
     const paths = jobPaths(ctx.root, id);
     try {
-      mkdirSync(paths.dir);
+      mkdirSync(paths.dir, { mode: 0o700 });
     } catch (err) {
       if (errnoOf(err) === "EEXIST" && attempt < 5) continue;
       throw new AgentExecError("internal_error", `cannot create job directory ${paths.dir}: ${(err as Error).message}`);
     }
     try {
       writeState(paths, initialState(id, status));
-      // D28: the values to redact are on record before the job can print a byte, and the logs,
-      // which keep the raw bytes, are readable by the owner alone.
-      const masked = def.input.mask.length > 0;
-      const env = plannedEnv(def.input, def.envFiles, ctx);
-      if (masked) writeMasks(paths, maskedValues(def.input.mask, env));
-      for (const p of [paths.stdout, paths.stderr, paths.full]) closeSync(openSync(p, "a", masked ? 0o600 : 0o666));
+      // D28: the values to redact are on record before the job can print a byte; every file
+      // in the job directory is the owner's alone (D44), the logs with their raw bytes included.
+      const env = plannedEnv(def.input, def.envFileValues, ctx);
+      if (def.input.mask.length > 0) writeMasks(paths, maskedValues(def.input.mask, env));
+      for (const p of [paths.stdout, paths.stderr, paths.full]) closeSync(openSync(p, "a", 0o600));
       // The env items, unmasked, for `start` and `restart` (X8): a 0600 file, never meta.json.
       if (def.input.env.length > 0) writeSecrets(paths, def.input.env);
+      if (status === "running" && def.envFiles.length > 0) writeEnvFileValues(paths, def.envFileValues);
       const meta = { ...buildMeta(def, id, ctx.root, agentEnvNames(env, def.agentEnv)), ...extra };
       writeMeta(paths, meta);
       return { id, paths, meta };

@@ -1,18 +1,25 @@
 // The checks of D5 that must pass before a job launches: cwd, env files, wrapper program.
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { AgentExecError, errnoOf } from "../core/errors.ts";
+import { AgentExecError } from "../core/errors.ts";
+import { ENV_FILE_CAP, readRegularFile } from "../core/read-file.ts";
+import { ENV_KEY, parseEnvFile } from "../supervisor/command.ts";
 import type { Ctx } from "./context.ts";
 
+/** The parsed pairs of each env file, in order: what the supervisor applies (D42). */
+export type EnvFileValues = [string, string][][];
+
 /**
- * Throws invalid_input unless `cwd` is a directory, every env file is readable (relative ones
- * from the caller's cwd, where the supervisor will read them) and the wrapper is on PATH.
- * `cwdLabel` names the cwd in the message as the caller knows it.
+ * Throws invalid_input unless `cwd` is a directory, every env file is a readable regular file
+ * of valid lines (relative ones from the caller's cwd) and the wrapper is on PATH. Returns the
+ * env files' pairs: the files are read here once, and the supervisor gets this result instead of
+ * the paths, so nothing a caller names is ever opened twice or by a process that could hang on
+ * it (D42). `cwdLabel` names the cwd in the message as the caller knows it.
  */
 export function checkLaunchable(
   launch: { cwd: string; cwdLabel: string; envFiles: readonly string[]; wrapper: readonly string[] },
   ctx: Ctx,
-): void {
+): EnvFileValues {
   const w0 = launch.wrapper[0] ?? "";
   if (!Bun.which(w0, { PATH: ctx.env.PATH ?? "/usr/bin:/bin", cwd: ctx.cwd })) {
     throw new AgentExecError("invalid_input", `shell wrapper program not found on PATH: ${JSON.stringify(w0)}`);
@@ -22,14 +29,26 @@ export function checkLaunchable(
     isDir = statSync(launch.cwd).isDirectory();
   } catch {}
   if (!isDir) throw new AgentExecError("invalid_input", `${launch.cwdLabel} is not an existing directory`);
-  for (const f of launch.envFiles) {
-    try {
-      readFileSync(resolve(ctx.cwd, f));
-    } catch (err) {
+  return launch.envFiles.map((f) => readEnvFile(f, ctx.cwd));
+}
+
+/** One env file, parsed; a key that is no variable name or a NUL byte is invalid_input (D43). */
+function readEnvFile(f: string, cwd: string): [string, string][] {
+  if (f.includes("\0")) throw new AgentExecError("usage_error", `--env-file ${JSON.stringify(f)} contains a NUL byte`);
+  const pairs = parseEnvFile(readRegularFile(resolve(cwd, f), "--env-file", ENV_FILE_CAP).toString("utf8"));
+  for (const [k, v] of pairs) {
+    if (!ENV_KEY.test(k)) {
       throw new AgentExecError(
         "invalid_input",
-        `cannot read --env-file ${JSON.stringify(f)}: ${errnoOf(err) ?? (err as Error).message}`,
+        `--env-file ${JSON.stringify(f)}: invalid variable name ${JSON.stringify(k)} (use [A-Za-z_][A-Za-z0-9_]*)`,
+      );
+    }
+    if (v.includes("\0")) {
+      throw new AgentExecError(
+        "invalid_input",
+        `--env-file ${JSON.stringify(f)}: the value of ${k} contains a NUL byte`,
       );
     }
   }
+  return pairs;
 }

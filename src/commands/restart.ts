@@ -11,7 +11,7 @@ import { writeMasks } from "../store/masks.ts";
 import { observe } from "../store/observe.ts";
 import type { JobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
-import { readSecrets } from "../store/secrets.ts";
+import { readSecrets, writeEnvFileValues } from "../store/secrets.ts";
 import { JOB_ID_VAR } from "../supervisor/agent-env.ts";
 import { DEFAULT_WRAPPER, maskEnvItems } from "../supervisor/command.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
@@ -46,7 +46,7 @@ export async function restartCommand(input: RestartInput, ctx: Ctx): Promise<Out
   }
   const meta = readMeta(job.paths);
   const cwd = meta.cwd ?? ctx.cwd;
-  checkLaunchable(
+  const envFileValues = checkLaunchable(
     {
       cwd,
       cwdLabel: `the job's cwd ${JSON.stringify(cwd)}`,
@@ -76,8 +76,10 @@ export async function restartCommand(input: RestartInput, ctx: Ctx): Promise<Out
     });
     return next;
   });
+  // Env files re-read now, and handed over parsed (D42).
+  if (envFileValues.length > 0) writeEnvFileValues(job.paths, envFileValues);
   const env = readSecrets(job.paths, meta);
-  const planned = plannedEnv({ inheritEnv: meta.inherit_env, env }, meta.env_files ?? [], ctx);
+  const planned = plannedEnv({ inheritEnv: meta.inherit_env, env }, envFileValues, ctx);
   if ((meta.mask ?? []).length > 0) writeMasks(job.paths, maskedValues(meta.mask ?? [], planned));
   launchSupervisor(ctx.root, job.id, job.paths, env, ctx.env, meta.log_path);
   const shown = {

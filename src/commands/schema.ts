@@ -1,6 +1,7 @@
-// `schema`: JSON Schema (draft-07) of every response and event, generated from the zod schemas (D18).
+// `schema`: JSON Schema (draft-07) of every response, event and HTTP request body, from the zod schemas (D18).
 import { z } from "zod";
 import { EVENTS, RESPONSES } from "../core/envelope.ts";
+import { ExecBody, KillBody } from "../http/request.ts";
 import { MetaSchema, StateSchema } from "../store/job-schema.ts";
 import type { Outcome } from "./context.ts";
 
@@ -15,17 +16,17 @@ const pascal = (s: string) =>
 /** The whole document: one definition per response, event and persisted file, and a oneOf of the responses. */
 export function buildSchemaDocument(generatedAt: string): Record<string, unknown> {
   const definitions: Record<string, unknown> = {};
-  const add = (name: string, schema: z.ZodType) => {
-    const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: "draft-07", io: "output" }) as Record<
-      string,
-      unknown
-    >;
+  const add = (name: string, schema: z.ZodType, io: "input" | "output" = "output") => {
+    const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: "draft-07", io }) as Record<string, unknown>;
     definitions[name] = rest;
   };
   for (const [type, schema] of Object.entries(RESPONSES)) add(`${pascal(type)}Response`, schema);
   for (const [type, schema] of Object.entries(EVENTS)) add(`${pascal(type)}Event`, schema);
   add("MetaFile", MetaSchema);
   add("StateFile", StateSchema);
+  // The HTTP request bodies, as serve enforces them (strict: D36).
+  add("ExecRequest", ExecBody, "input");
+  add("KillRequest", KillBody, "input");
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://agent-exec.dev/schema/0.1.json",

@@ -1,13 +1,18 @@
 // `serve`: hosts the HTTP fetch handler on Bun.serve; safe by default (loopback, or a token).
+import { statSync } from "node:fs";
 import { isIP } from "node:net";
+import { resolve } from "node:path";
 import { AgentExecError, usageError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
+import { successEnvelope, writeStdout } from "../core/output.ts";
+import { readRegularFile, TOKEN_FILE_CAP } from "../core/read-file.ts";
 import { type Ctx, createInterrupt, type Outcome } from "./context.ts";
 
 export interface ServeInput {
   bind?: string;
   port?: number;
   token?: string;
+  tokenFile?: string;
   insecure: boolean;
 }
 
@@ -34,6 +39,60 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
+ * The token from --token, --token-file or AGENT_EXEC_TOKEN, in that order (D41). An empty one is
+ * no token: `--token "$UNSET"` must never turn authentication off. `source` names where an empty
+ * token came from, so the refusal can say so.
+ */
+export function resolveToken(
+  input: Pick<ServeInput, "token" | "tokenFile">,
+  ctx: Pick<Ctx, "env" | "cwd">,
+): { token?: string; source?: string } {
+  if (input.token !== undefined && input.tokenFile !== undefined) {
+    throw usageError("'--token' cannot be used with '--token-file'");
+  }
+  if (input.token !== undefined) return input.token === "" ? { source: "--token" } : { token: input.token };
+  if (input.tokenFile !== undefined) {
+    const token = readTokenFile(input.tokenFile, ctx.cwd);
+    return token === "" ? { source: "--token-file" } : { token };
+  }
+  const fromEnv = ctx.env.AGENT_EXEC_TOKEN;
+  if (fromEnv === undefined) return {};
+  return fromEnv === "" ? { source: "AGENT_EXEC_TOKEN" } : { token: fromEnv };
+}
+
+/**
+ * The token in a file only its owner can read (as ssh insists on for keys): a token readable by
+ * group or others is already leaked, so it is refused. Surrounding whitespace (the final newline
+ * of `echo tok > file`) is not part of it.
+ */
+function readTokenFile(path: string, cwd: string): string {
+  const data = readRegularFile(resolve(cwd, path), "--token-file", TOKEN_FILE_CAP, (st) => {
+    if ((st.mode & 0o077) !== 0) {
+      throw new AgentExecError(
+        "invalid_input",
+        `--token-file ${JSON.stringify(path)} can be read by others (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`,
+      );
+    }
+  });
+  return data.toString("utf8").trim();
+}
+
+/**
+ * D44: job logs and records hold secrets. A root that others may enter or read (one made by an
+ * older version, or by hand under a loose umask) is left as it is but named on stderr.
+ */
+function warnIfRootShared(root: string): void {
+  try {
+    const mode = statSync(root).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      log("warn", `jobs root ${root} is accessible to other users (mode ${mode.toString(8)}): chmod 700 it`);
+    }
+  } catch {
+    // No root yet: the first job creates it 0700.
+  }
+}
+
+/**
  * Serves until SIGTERM/SIGINT, then stops accepting, lets requests in flight finish (bounded)
  * and returns. A non-loopback bind without a token is refused unless --insecure.
  */
@@ -41,11 +100,12 @@ export async function serveCommand(input: ServeInput, ctx: Ctx): Promise<Outcome
   if (input.bind !== undefined && input.port !== undefined) throw usageError("'--bind' cannot be used with '--port'");
   const { host, port } =
     input.port !== undefined ? { host: "127.0.0.1", port: input.port } : parseBind(input.bind ?? "127.0.0.1:19263");
-  const token = input.token ?? (ctx.env.AGENT_EXEC_TOKEN || undefined);
+  const { token, source } = resolveToken(input, ctx);
   if (!isLoopback(host) && token === undefined && !input.insecure) {
+    const empty = source === undefined ? "" : ` (${source} is empty, and an empty token is no token)`;
     throw new AgentExecError(
       "invalid_input",
-      `refusing to serve on ${host} without authentication: set --token or AGENT_EXEC_TOKEN, or pass --insecure`,
+      `refusing to serve on ${host} without authentication${empty}: set --token-file or AGENT_EXEC_TOKEN, or pass --insecure`,
     );
   }
   const { interrupt: shutdown, fire } = createInterrupt();
@@ -59,7 +119,14 @@ export async function serveCommand(input: ServeInput, ctx: Ctx): Promise<Outcome
   } catch (err) {
     throw new AgentExecError("internal_error", `cannot listen on ${host}:${port}: ${(err as Error).message}`);
   }
-  log("info", `serving on http://${host.includes(":") ? `[${host}]` : host}:${server.port} (root ${ctx.root})`);
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+  // The one line on stdout, printed only once connections are accepted (D38): a program that
+  // started `serve --port 0` reads it to learn the port. Nothing else is ever printed there.
+  writeStdout(
+    `${JSON.stringify(successEnvelope({ type: "serve", url, host, port: server.port as number, root: ctx.root }))}\n`,
+  );
+  log("info", `serving on ${url} (root ${ctx.root})`);
+  warnIfRootShared(ctx.root);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGTERM", stop);

@@ -4,7 +4,7 @@ import { isoNow, monoMs } from "../core/time.ts";
 import { readMeta, readState, resolveJob, writeState } from "../store/job-store.ts";
 import { withJobLock } from "../store/lock.ts";
 import { writeMasks } from "../store/masks.ts";
-import { readSecrets } from "../store/secrets.ts";
+import { readSecrets, writeEnvFileValues } from "../store/secrets.ts";
 import { JOB_ID_VAR } from "../supervisor/agent-env.ts";
 import { DEFAULT_WRAPPER, maskEnvItems } from "../supervisor/command.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
@@ -27,7 +27,7 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
   const meta = readMeta(job.paths);
   const cwd = meta.cwd ?? ctx.cwd;
   const wrapper = meta.shell_wrapper ?? DEFAULT_WRAPPER;
-  checkLaunchable(
+  const envFileValues = checkLaunchable(
     { cwd, cwdLabel: `the job's cwd ${JSON.stringify(cwd)}`, envFiles: meta.env_files ?? [], wrapper },
     ctx,
   );
@@ -42,9 +42,10 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
     const now = isoNow();
     writeState(job.paths, { ...state, job: { id: state.job.id, status: "running", started_at: now }, updated_at: now });
   });
+  if (envFileValues.length > 0) writeEnvFileValues(job.paths, envFileValues);
   const env = readSecrets(job.paths, meta);
   // The starter's environment is the one the job inherits: redact what it gives a masked name.
-  const planned = plannedEnv({ inheritEnv: meta.inherit_env, env }, meta.env_files ?? [], ctx);
+  const planned = plannedEnv({ inheritEnv: meta.inherit_env, env }, envFileValues, ctx);
   const mask = meta.mask ?? [];
   if (mask.length > 0) writeMasks(job.paths, maskedValues(mask, planned));
   launchSupervisor(ctx.root, job.id, job.paths, env, ctx.env);

@@ -1,8 +1,8 @@
 // Resolves the shell wrapper from --shell-wrapper, --config, the default config.toml, or the built-in (§8, D15).
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_WRAPPER } from "../supervisor/command.ts";
 import { AgentExecError, errnoOf } from "./errors.ts";
+import { CONFIG_FILE_CAP, readRegularFile } from "./read-file.ts";
 
 /** `$XDG_CONFIG_HOME/agent-exec/config.toml`, else `~/.config/agent-exec/config.toml`, on every Unix. */
 export function defaultConfigPath(env: Record<string, string | undefined>): string {
@@ -17,10 +17,12 @@ export function defaultConfigPath(env: Record<string, string | undefined>): stri
 function readConfigDoc(path: string): Record<string, unknown> | undefined {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    // Only a regular file within the cap (D42): a FIFO or /dev/zero named as config must not hang us.
+    text = readRegularFile(path, "config file", CONFIG_FILE_CAP).toString("utf8");
   } catch (err) {
-    if (errnoOf(err) === "ENOENT") return undefined;
-    throw new AgentExecError("internal_error", `cannot read config file ${path}: ${(err as Error).message}`);
+    const cause = err instanceof AgentExecError ? err.cause : err;
+    if (errnoOf(cause) === "ENOENT") return undefined; // a missing file is silently ignored (§8)
+    throw err;
   }
   let doc: Record<string, unknown>;
   try {

@@ -253,6 +253,15 @@ export const SchemaResponse = z.strictObject({
 
 export const HealthResponse = z.strictObject({ ...envelope("health") });
 
+/** The one line `serve` prints once it accepts connections (D38), e.g. to learn the port of `--port 0`. */
+export const ServeResponse = z.strictObject({
+  ...envelope("serve"),
+  url: z.string(),
+  host: z.string(),
+  port: Int.min(1).max(65_535),
+  root: z.string(),
+});
+
 export const DeliveryResult = z.strictObject({
   sink_type: z.enum(["command", "file"]),
   target: z.string(),
@@ -314,6 +323,7 @@ export const RESPONSES = {
   gc: GcResponse,
   schema: SchemaResponse,
   health: HealthResponse,
+  serve: ServeResponse,
   error: ErrorResponse,
 } as const;
 

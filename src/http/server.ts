@@ -14,7 +14,7 @@ import { errorEnvelope, successEnvelope } from "../core/output.ts";
 import { monoMs } from "../core/time.ts";
 import { normalizeSignal } from "../process/signal-names.ts";
 import { isValidTagPattern } from "../store/tags.ts";
-import { ExecBody, KillBody, parseBody, uintQuery } from "./request.ts";
+import { boolQuery, checkQuery, ExecBody, KillBody, parseBody, uintQuery } from "./request.ts";
 
 /** Bodies larger than this are refused with 413 (D17). */
 export const MAX_BODY = 1 << 20;
@@ -76,6 +76,8 @@ export const BODY_TIMEOUT_MS = 10_000;
 type Route = {
   method: string;
   match: RegExp;
+  /** The query parameters the route reads; any other is refused (D36). */
+  query?: readonly string[];
   handle: (m: RegExpExecArray, req: Request, url: URL, ctx: Ctx) => Promise<Outcome>;
 };
 
@@ -99,6 +101,7 @@ const ROUTES: Route[] = [
   {
     method: "GET",
     match: /^\/tail\/([^/]*)$/,
+    query: ["tail_lines", "max_bytes"],
     handle: (m, _r, url, ctx) =>
       tailCommand(
         { jobId: id(m), tailLines: uintQuery(url, "tail_lines", 50), maxBytes: uintQuery(url, "max_bytes", 65_536) },
@@ -108,6 +111,7 @@ const ROUTES: Route[] = [
   {
     method: "GET",
     match: /^\/wait\/([^/]*)$/,
+    query: ["timeout_ms", "poll_ms"],
     handle: (m, _r, url, ctx) =>
       waitCommand(
         {
@@ -132,12 +136,17 @@ const ROUTES: Route[] = [
       return killCommand({ jobId: id(m), signal }, ctx);
     },
   },
-  { method: "GET", match: /^\/list$/, handle: (_m, _r, url, ctx) => listRoute(url, ctx) },
+  {
+    method: "GET",
+    match: /^\/list$/,
+    query: ["state", "tag", "all", "cwd", "limit"],
+    handle: (_m, _r, url, ctx) => listRoute(url, ctx),
+  },
   {
     method: "POST",
     match: /^\/delete\/([^/]*)$/,
-    handle: (m, _r, url, ctx) =>
-      deleteCommand({ jobId: id(m), all: false, dryRun: url.searchParams.get("dry_run") === "true" }, ctx),
+    query: ["dry_run"],
+    handle: (m, _r, url, ctx) => deleteCommand({ jobId: id(m), all: false, dryRun: boolQuery(url, "dry_run") }, ctx),
   },
 ];
 
@@ -158,7 +167,7 @@ function listRoute(url: URL, ctx: Ctx): Promise<Outcome> {
         `invalid request: query tag=${JSON.stringify(t)} is not a tag pattern`,
       );
   }
-  const all = q.get("all") === "true" || q.get("all") === "1";
+  const all = boolQuery(url, "all");
   const cwd = q.get("cwd") ?? undefined;
   if (all && cwd !== undefined)
     throw new AgentExecError("invalid_request", "invalid request: all and cwd cannot be combined");
@@ -218,7 +227,9 @@ export interface ServerHooks {
   timeout(request: Request, seconds: number): void;
 }
 
-export function createFetchHandler(opts: ServerOptions): (req: Request, server?: ServerHooks) => Promise<Response> {
+export function createFetchHandler(options: ServerOptions): (req: Request, server?: ServerHooks) => Promise<Response> {
+  // An empty token is no token (D41): it would otherwise match an empty credential.
+  const opts = { ...options, token: options.token || undefined };
   const ctx: Ctx = { root: opts.root, env: opts.env, cwd: opts.cwd, interrupt: opts.shutdown ?? NEVER };
   return async (req, server) => {
     const began = monoMs();
@@ -254,9 +265,9 @@ async function route(req: Request, url: URL, ctx: Ctx, opts: ServerOptions): Pro
       : fail(405, "invalid_request", `method ${req.method} not allowed on /health`);
   }
   if (opts.token !== undefined) {
-    const auth = req.headers.get("authorization") ?? "";
-    const given = auth.startsWith("Bearer ") ? auth.slice(7) : "";
-    if (!tokenMatches(given, opts.token)) {
+    // The scheme name is case-insensitive (RFC 7235 §2.1); a missing credential never matches.
+    const given = /^bearer +(.+)$/i.exec(req.headers.get("authorization") ?? "")?.[1];
+    if (given === undefined || !tokenMatches(given, opts.token)) {
       const res = fail(401, "unauthorized", "unauthorized: send Authorization: Bearer <token>");
       res.headers.set("www-authenticate", "Bearer");
       return res;
@@ -275,6 +286,7 @@ async function route(req: Request, url: URL, ctx: Ctx, opts: ServerOptions): Pro
     return res;
   }
   try {
+    checkQuery(url, r.query ?? []);
     const { payload } = await r.handle(r.match.exec(path) as RegExpExecArray, req, url, ctx);
     return json(200, successEnvelope(payload));
   } catch (caught) {

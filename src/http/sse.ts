@@ -161,7 +161,9 @@ export function eventsStream(root: string, stop: Interrupt): ReadableStream<Uint
       const now: Seen = { status: state.job.status, matchOffset: prev?.matchOffset ?? (primed ? 0 : matches) };
       if (primed) {
         if (state.job.status === "running" && prev?.status !== "running" && !TERMINAL.has(prev?.status ?? "")) {
-          frames.push(sseFrame("job.started", { event_type: "job.started", job_id: id, started_at: state.job.started_at }));
+          frames.push(
+            sseFrame("job.started", { event_type: "job.started", job_id: id, started_at: state.job.started_at }),
+          );
         }
         if (matches > now.matchOffset) {
           // Whole lines only: a record being appended is taken on the next look.

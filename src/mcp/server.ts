@@ -1,7 +1,7 @@
 // `agent-exec mcp`: the job runner as MCP tools over stdio. Every tool calls the CLI's own handler
 // and returns the very envelope the CLI prints; jobs are ordinary detached jobs of the same store.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { CallToolRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Ctx, Outcome } from "../commands/context.ts";
 import { createCommand } from "../commands/create.ts";
@@ -16,7 +16,9 @@ import { tailCommand } from "../commands/tail.ts";
 import { waitCommand } from "../commands/wait.ts";
 import { AgentExecError, toAgentExecError } from "../core/errors.ts";
 import { errorEnvelope, successEnvelope } from "../core/output.ts";
+import { describeIssue, EnvMap, Str } from "../http/request.ts";
 import { normalizeSignal } from "../process/signal-names.ts";
+import { LineTransport } from "./line-transport.ts";
 
 /** The longest a tool call may block by default: under a typical 60 s client timeout. */
 export const DEFAULT_MAX_WAIT_MS = 50_000;
@@ -28,22 +30,25 @@ export function maxWaitMs(env: Record<string, string | undefined>): number {
 }
 
 const UInt = z.number().int().min(0);
-const jobId = z.string().describe("Job id or a unique prefix of it");
+const jobId = Str.describe("Job id or a unique prefix of it");
 
 /** Definition fields shared by the run and create tools (the CLI's flags, snake_case). */
 const definition = {
-  command: z.array(z.string()).min(1).describe('argv, e.g. ["make","test"]; one element runs through `sh -lc`'),
-  cwd: z.string().optional().describe("Working directory (default: the server's)"),
-  env: z.record(z.string(), z.string()).optional().describe("Extra environment variables"),
-  env_files: z.array(z.string()).optional(),
+  command: z.array(Str).min(1).describe('argv, e.g. ["make","test"]; one element runs through `sh -lc`'),
+  cwd: Str.optional().describe("Working directory (default: the server's)"),
+  env: EnvMap.optional().describe("Extra environment variables"),
+  env_files: z.array(Str).optional(),
   inherit_env: z.boolean().optional(),
-  mask: z.array(z.string()).optional().describe("env keys whose values are shown as ***"),
-  tags: z.array(z.string()).optional(),
+  mask: z.array(Str).optional().describe("env keys whose values are shown as ***"),
+  tags: z.array(Str).optional(),
   timeout_ms: UInt.optional().describe("TERM the job's process group after this many ms"),
   kill_after_ms: UInt.optional().describe("Then KILL what is still alive after this many ms"),
-  notify_command: z.string().optional(),
-  notify_file: z.string().optional(),
+  notify_command: Str.optional(),
+  notify_file: Str.optional(),
 };
+
+/** The tool names, in the order `tools/list` and `mcp --help` show them. */
+export const MCP_TOOLS = ["run", "create", "start", "status", "tail", "wait", "kill", "list", "delete"] as const;
 
 function toDefinition(a: z.infer<z.ZodObject<typeof definition>>): DefinitionInput {
   return {
@@ -76,6 +81,19 @@ async function result(work: () => Promise<Outcome>) {
 /** Builds the MCP server with every tool bound to `ctx`. */
 export function createMcpServer(ctx: Ctx, version: string): McpServer {
   const server = new McpServer({ name: "agent-exec", version });
+  // Every tool's arguments are a strict object (D36): an unknown or mistyped field is refused
+  // with usage_error naming it, never dropped (a `timeout` meant as `timeout_ms` must not run
+  // the job unbounded). The SDK would strip unknown fields and answer in its own words.
+  const tools = new Map<string, { schema: z.ZodType; run: (a: never) => Promise<unknown> }>();
+  const registerTool = <S extends z.ZodRawShape>(
+    name: (typeof MCP_TOOLS)[number],
+    config: { description: string; inputSchema: S },
+    run: (a: z.infer<z.ZodObject<S>>) => Promise<unknown>,
+  ) => {
+    const schema = z.strictObject(config.inputSchema);
+    tools.set(name, { schema, run: run as (a: never) => Promise<unknown> });
+    server.registerTool(name, { description: config.description, inputSchema: schema }, run as never);
+  };
   const cap = maxWaitMs(ctx.env);
   const bound = (ms: number | undefined) => Math.min(ms ?? cap, cap);
   const observe = {
@@ -95,12 +113,13 @@ export function createMcpServer(ctx: Ctx, version: string): McpServer {
     snapshotAfterMs: Math.min(a.snapshot_after_ms ?? 0, cap),
     tailLines: a.tail_lines ?? 50,
     maxBytes: a.max_bytes ?? 65_536,
-    wait: a.wait ?? false,
+    // until_ms bounds a wait: given alone it asks for one (issue 13), never silently ignored.
+    wait: untilMeansWait(a),
     waitPollMs: 200,
     waitTimeoutMs: bound(a.until_ms),
   });
 
-  server.registerTool(
+  registerTool(
     "run",
     {
       description:
@@ -109,22 +128,20 @@ export function createMcpServer(ctx: Ctx, version: string): McpServer {
     },
     (a) => result(() => runCommand({ ...toDefinition(a), ...observeInput(a) }, ctx)),
   );
-  server.registerTool(
+  registerTool(
     "create",
     { description: "Define a job without starting it (state created).", inputSchema: definition },
     (a) => result(() => createCommand(toDefinition(a), ctx)),
   );
-  server.registerTool(
-    "start",
-    { description: "Start a created job.", inputSchema: { job_id: jobId, ...observe } },
-    (a) => result(() => startCommand({ jobId: a.job_id, ...observeInput(a) }, ctx)),
+  registerTool("start", { description: "Start a created job.", inputSchema: { job_id: jobId, ...observe } }, (a) =>
+    result(() => startCommand({ jobId: a.job_id, ...observeInput(a) }, ctx)),
   );
-  server.registerTool(
+  registerTool(
     "status",
     { description: "A job's state, exit code and timestamps.", inputSchema: { job_id: jobId } },
     (a) => result(() => statusCommand({ jobId: a.job_id }, ctx)),
   );
-  server.registerTool(
+  registerTool(
     "tail",
     {
       description: "The last lines of a job's stdout and stderr.",
@@ -135,7 +152,7 @@ export function createMcpServer(ctx: Ctx, version: string): McpServer {
         tailCommand({ jobId: a.job_id, tailLines: a.tail_lines ?? 50, maxBytes: a.max_bytes ?? 65_536 }, ctx),
       ),
   );
-  server.registerTool(
+  registerTool(
     "wait",
     {
       description: "Wait until a job ends, at most until_ms; reports deadline_reached when the bound came first.",
@@ -143,7 +160,7 @@ export function createMcpServer(ctx: Ctx, version: string): McpServer {
     },
     (a) => result(() => waitCommand({ jobIds: [a.job_id], timeoutMs: bound(a.until_ms), pollMs: 200 }, ctx)),
   );
-  server.registerTool(
+  registerTool(
     "kill",
     {
       description: "Signal a job's whole process group (default TERM) and report the state it ends in.",
@@ -156,7 +173,7 @@ export function createMcpServer(ctx: Ctx, version: string): McpServer {
         return killCommand({ jobId: a.job_id, signal }, ctx);
       }),
   );
-  server.registerTool(
+  registerTool(
     "list",
     {
       description: "List jobs, newest first (all directories unless cwd is given).",
@@ -175,21 +192,47 @@ export function createMcpServer(ctx: Ctx, version: string): McpServer {
         ),
       ),
   );
-  server.registerTool(
+  registerTool(
     "delete",
     { description: "Delete a finished job.", inputSchema: { job_id: jobId, dry_run: z.boolean().optional() } },
     (a) => result(() => deleteCommand({ jobId: a.job_id, all: false, dryRun: a.dry_run ?? false }, ctx)),
   );
+  server.server.setRequestHandler(CallToolRequestSchema, (request) => {
+    const tool = tools.get(request.params.name);
+    if (!tool) {
+      return result(async () => {
+        throw new AgentExecError(
+          "usage_error",
+          `unknown tool ${JSON.stringify(request.params.name)}; tools: ${MCP_TOOLS.join(", ")}`,
+        );
+      });
+    }
+    const parsed = tool.schema.safeParse(request.params.arguments ?? {});
+    if (!parsed.success) {
+      return result(async () => {
+        throw new AgentExecError("usage_error", `invalid arguments: ${describeIssue(parsed.error.issues[0])}`);
+      });
+    }
+    // Each tool's function already wraps its answer (or its error) in the CLI's envelope.
+    return tool.run(parsed.data as never) as ReturnType<typeof result>;
+  });
   return server;
+}
+
+/** `until_ms` without `wait` waits; with `wait:false` the two contradict each other. */
+function untilMeansWait(a: { wait?: boolean; until_ms?: number }): boolean {
+  if (a.until_ms !== undefined && a.wait === false) {
+    throw new AgentExecError("usage_error", "until_ms bounds a wait: drop it, or drop wait:false");
+  }
+  return a.wait ?? a.until_ms !== undefined;
 }
 
 /** Serves MCP on stdin/stdout until the client closes the stream. */
 export async function serveMcp(ctx: Ctx, version: string): Promise<void> {
   const server = createMcpServer(ctx, version);
-  const transport = new StdioServerTransport();
+  const transport = new LineTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
-    process.stdin.on("end", () => resolve());
   });
   await server.connect(transport);
   await closed;

@@ -131,7 +131,9 @@ export class Notifier {
     }
     if (match.file !== undefined) results.push(fileSink(match.file, json));
     try {
-      appendFileSync(this.paths.notificationEvents, `${JSON.stringify({ ...event, delivery_results: results })}\n`);
+      appendFileSync(this.paths.notificationEvents, `${JSON.stringify({ ...event, delivery_results: results })}\n`, {
+        mode: 0o600,
+      });
     } catch (err) {
       log("warn", `cannot record an output event: ${String(err)}`);
     }

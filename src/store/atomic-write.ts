@@ -6,14 +6,15 @@ let counter = 0;
 
 /**
  * Writes `data` to `path` so that a reader sees the old file or the new one, never a part:
- * rename(2) within one directory is atomic. Temp names start with `.tmp-`, which every reader
+ * rename(2) within one directory is atomic. Files are private by default (0600, D44): records
+ * hold env values and logs hold secrets. Temp names start with `.tmp-`, which every reader
  * ignores. No fsync: atomicity against crashes of our own processes is what the contract needs,
  * and an fsync per state write would cost milliseconds on every job.
  */
-export function atomicWrite(path: string, data: string | Uint8Array, mode?: number, inPlaceWhenFull = false): void {
+export function atomicWrite(path: string, data: string | Uint8Array, mode = 0o600, inPlaceWhenFull = false): void {
   const tmp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${++counter}`);
   try {
-    writeFileSync(tmp, data, mode === undefined ? undefined : { mode });
+    writeFileSync(tmp, data, { mode });
     renameSync(tmp, path);
   } catch (err) {
     try {
@@ -25,7 +26,7 @@ export function atomicWrite(path: string, data: string | Uint8Array, mode?: numb
     // place (truncating frees its blocks first). Not atomic, but better than no record at all.
     const code = (err as { code?: string }).code;
     if (inPlaceWhenFull && (code === "ENOSPC" || code === "EDQUOT")) {
-      writeFileSync(path, data, mode === undefined ? undefined : { mode });
+      writeFileSync(path, data, { mode });
       return;
     }
     throw err;

@@ -66,7 +66,7 @@ export function writeState(p: JobPaths, state: StateRecord): void {
   if (state.pgid !== undefined) ordered.pgid = state.pgid;
   if (state.attempt !== undefined) ordered.attempt = state.attempt;
   // state.json is what every reader trusts: on a full disk it is still written, in place.
-  atomicWrite(p.state, prettyJson(ordered), undefined, true);
+  atomicWrite(p.state, prettyJson(ordered), 0o600, true);
 }
 
 /** Atomically replaces meta.json. */

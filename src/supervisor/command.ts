@@ -13,6 +13,9 @@ export function childArgv(wrapper: readonly string[], command: readonly string[]
   return [...wrapper, 'exec "$@"', "--", ...command];
 }
 
+/** What an environment variable name may be (D43): `=` or NUL in a name would corrupt the env block. */
+export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** Splits `KEY=VALUE` at the first `=`; an item without `=` sets KEY to "". */
 export function splitEnvItem(item: string): [string, string] {
   const eq = item.indexOf("=");

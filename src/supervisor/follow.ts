@@ -40,7 +40,7 @@ export class LogFollower {
     let fd: number;
     try {
       mkdirSync(dirname(fullPath), { recursive: true });
-      fd = openSync(fullPath, "a");
+      fd = openSync(fullPath, "a", 0o600);
     } catch (err) {
       // full.log cannot be written (a vanished --log directory): follow anyway, for matching.
       this.fullLogError = err;

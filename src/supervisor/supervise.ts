@@ -2,6 +2,7 @@
 // the timeout, and records the end exactly once. It is the only writer of state.json after launch.
 import { appendFileSync, closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
+import { ENV_FILE_CAP, readRegularFile } from "../core/read-file.ts";
 import { isoNow, monoMs } from "../core/time.ts";
 import { type LongTimer, setLongInterval, setLongTimeout } from "../core/timer.ts";
 import { Notifier } from "../notify/notifier.ts";
@@ -10,6 +11,7 @@ import { bareSignalName } from "../process/signal-names.ts";
 import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import { failedState, type MetaRecord, type Resources, type StateRecord } from "../store/records.ts";
+import { takeEnvFileValues } from "../store/secrets.ts";
 import { applyAgentEnv } from "./agent-env.ts";
 import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
 import { RUNTIME_ENV_VAR } from "./env-var.ts";
@@ -66,6 +68,13 @@ function resourcesOf(child: ReturnType<typeof Bun.spawn>, rss: RssWatch | undefi
   }
 }
 
+/** A job launched without the parsed file (an older launcher): its env files, read safely. */
+function legacyEnvFiles(meta: MetaRecord): [string, string][][] {
+  return (meta.env_files ?? []).map((f) =>
+    parseEnvFile(readRegularFile(f, "--env-file", ENV_FILE_CAP).toString("utf8")),
+  );
+}
+
 class Supervisor {
   private state: StateRecord;
   private meta!: MetaRecord;
@@ -90,7 +99,7 @@ class Supervisor {
   /** Appends a line to <jobdir>/supervisor.log (our own diagnostics never reach the caller's terminal). */
   diag(message: string): void {
     try {
-      appendFileSync(this.paths.supervisorLog, `${isoNow()} ${message}\n`);
+      appendFileSync(this.paths.supervisorLog, `${isoNow()} ${message}\n`, { mode: 0o600 });
     } catch {
       // The job directory is gone or the disk is full: nothing else to tell.
     }
@@ -168,7 +177,9 @@ class Supervisor {
     try {
       const runtime = process.env[RUNTIME_ENV_VAR];
       const envItems: string[] = runtime ? JSON.parse(runtime) : [];
-      const files = (meta.env_files ?? []).map((f) => parseEnvFile(readFileSync(f, "utf8")));
+      // The launcher read the env files once and left their pairs here (D42); reading a path
+      // again could hang this process on a FIFO the caller swapped in.
+      const files = takeEnvFileValues(this.paths) ?? legacyEnvFiles(meta);
       env = buildChildEnv(process.env, meta.inherit_env, files, envItems);
       applyAgentEnv(env, meta.agent_env ?? [], this.state.job.id);
       argv = childArgv(wrapper, meta.command);
@@ -187,8 +198,8 @@ class Supervisor {
     delete process.env[RUNTIME_ENV_VAR];
     const notifier = this.notifier(wrapper);
 
-    const outFd = openSync(this.paths.stdout, "a");
-    const errFd = openSync(this.paths.stderr, "a");
+    const outFd = openSync(this.paths.stdout, "a", 0o600);
+    const errFd = openSync(this.paths.stderr, "a", 0o600);
     let child: ReturnType<typeof Bun.spawn>;
     const spawnedAt = monoMs();
     this.spawnedAt = spawnedAt;

@@ -1,32 +1,13 @@
 // The HTTP API through its fetch function (no socket), plus one real server on port 0.
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { RESPONSES } from "../../src/core/envelope.ts";
 import { createFetchHandler } from "../../src/http/server.ts";
+import { httpBed } from "../helpers/http-handler.ts";
 
-const REPO = resolve(import.meta.dir, "..", "..");
 const TOKEN = "test-token-123";
-const dir = mkdtempSync(join(tmpdir(), "http-"));
-const root = join(dir, "jobs");
-const env = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
-  HOME: dir,
-  // The handlers launch supervisors: from a test, name the CLI to re-run explicitly.
-  AGENT_EXEC_SELF: JSON.stringify([process.execPath, join(REPO, "src", "cli.ts")]),
-};
-const handler = createFetchHandler({ root, env, cwd: dir, token: TOKEN });
-const started: number[] = [];
-
-afterEach(() => {
-  for (const pgid of started.splice(0)) {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {}
-  }
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, root, env, handler, track } = httpBed("http-", TOKEN);
 
 async function call(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
   const headers: Record<string, string> = {};
@@ -40,10 +21,7 @@ async function call(method: string, path: string, body?: unknown, token: string 
     const schema = RESPONSES[json.type as keyof typeof RESPONSES];
     expect(schema.safeParse(json).success).toBe(true);
   }
-  if (json.job_id && json.type === "run") {
-    const state = JSON.parse(readFileSync(join(root, json.job_id, "state.json"), "utf8"));
-    if (state.pgid) started.push(state.pgid);
-  }
+  track(json);
   return { status: res.status, json, headers: res.headers };
 }
 
