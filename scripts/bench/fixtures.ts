@@ -8,6 +8,31 @@ const SOURCES: Record<string, string> = {
   hello: 'console.log(JSON.stringify({ schema_version: "0.1", ok: true, type: "hello" }));\n',
   // A Bun process that only stays alive: the memory floor of any Bun-compiled supervisor.
   idle: "setInterval(() => {}, 1 << 30);\n",
+  // The floor of any launcher on Bun: spawn a detached child with stdio on /dev/null, print its pid.
+  spawner: [
+    'const p = Bun.spawn({ cmd: ["true"], stdio: ["ignore", "ignore", "ignore"], detached: true });',
+    "p.unref();",
+    "console.log(JSON.stringify({ ok: true, pid: p.pid }));",
+    "",
+  ].join("\n"),
+  // The floor of `run` on Bun as the contract has it (§3.1.1): a job directory with state.json and
+  // meta.json (each temp file + rename) and three empty logs, then a detached child, then one line.
+  launcher: [
+    'import { closeSync, mkdirSync, openSync, renameSync, writeFileSync } from "node:fs";',
+    'const dir = process.argv[2] + "/" + Date.now().toString(36) + Math.random().toString(36).slice(2);',
+    "mkdirSync(dir);",
+    "const put = (name, value) => {",
+    '  writeFileSync(dir + "/.tmp-" + name, JSON.stringify(value, null, 2) + "\\n");',
+    '  renameSync(dir + "/.tmp-" + name, dir + "/" + name);',
+    "};",
+    'put("state.json", { job: { status: "running" }, updated_at: new Date().toISOString() });',
+    'for (const f of ["stdout.log", "stderr.log", "full.log"]) closeSync(openSync(dir + "/" + f, "a"));',
+    'put("meta.json", { command: ["true"], created_at: new Date().toISOString() });',
+    'const p = Bun.spawn({ cmd: ["true"], stdio: ["ignore", "ignore", "ignore"], detached: true });',
+    "p.unref();",
+    "console.log(JSON.stringify({ ok: true, dir, pid: p.pid }));",
+    "",
+  ].join("\n"),
   // The floor of any `list`: read and parse every job's meta.json and state.json, print a count.
   reader: [
     'import { readdirSync, readFileSync } from "node:fs";',
@@ -29,7 +54,7 @@ const SOURCES: Record<string, string> = {
  * Compiles one of the reference programs exactly as scripts/build.ts compiles agent-exec (esm,
  * minify, bytecode, no autoloading) and caches it per Bun version under the system temp dir.
  */
-export async function referenceBinary(name: "hello" | "idle" | "reader"): Promise<string> {
+export async function referenceBinary(name: "hello" | "idle" | "reader" | "spawner" | "launcher"): Promise<string> {
   const dir = join(tmpdir(), "agent-exec-bench-cache", `bun-${Bun.version}`);
   const outfile = join(dir, `${name}-${Bun.hash(SOURCES[name] as string).toString(36)}`);
   if (existsSync(outfile)) return outfile;
