@@ -10,7 +10,7 @@ import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import { failedState, type MetaRecord, type StateRecord } from "../store/records.ts";
 import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
-import { RUNTIME_ENV_VAR } from "./env-var.ts";
+import { dropSupervisorEnv, RUNTIME_ENV_VAR } from "./env-var.ts";
 import { LogFollower } from "./follow.ts";
 
 /**
@@ -26,6 +26,8 @@ const DRAIN_WINDOW_MS = 250;
 export async function supervise(argv: string[]): Promise<number> {
   const [root, id] = argv;
   if (!root || !id) return 2;
+  // The runtime options were for this process (read at its start); the job must not inherit them.
+  dropSupervisorEnv(process.env);
   const logIdx = argv.indexOf("--log");
   const fullLogPath = logIdx >= 0 ? argv[logIdx + 1] : undefined;
   const paths = jobPaths(root, id);
