@@ -33,6 +33,15 @@ const SOURCES: Record<string, string> = {
     "console.log(JSON.stringify({ ok: true, dir, pid: p.pid }));",
     "",
   ].join("\n"),
+  // The floor of any supervisor on Bun: node:fs loaded, a detached child spawned and waited for.
+  waiter: [
+    'import { closeSync, openSync } from "node:fs";',
+    'const fd = openSync("/dev/null", "a");',
+    'const child = Bun.spawn({ cmd: ["sleep", "600"], stdio: ["ignore", fd, fd], detached: true });',
+    "closeSync(fd);",
+    "await child.exited;",
+    "",
+  ].join("\n"),
   // The floor of any `list`: read and parse every job's meta.json and state.json, print a count.
   reader: [
     'import { readdirSync, readFileSync } from "node:fs";',
@@ -54,7 +63,9 @@ const SOURCES: Record<string, string> = {
  * Compiles one of the reference programs exactly as scripts/build.ts compiles agent-exec (esm,
  * minify, bytecode, no autoloading) and caches it per Bun version under the system temp dir.
  */
-export async function referenceBinary(name: "hello" | "idle" | "reader" | "spawner" | "launcher"): Promise<string> {
+export async function referenceBinary(
+  name: "hello" | "idle" | "reader" | "spawner" | "launcher" | "waiter",
+): Promise<string> {
   const dir = join(tmpdir(), "agent-exec-bench-cache", `bun-${Bun.version}`);
   const outfile = join(dir, `${name}-${Bun.hash(SOURCES[name] as string).toString(36)}`);
   if (existsSync(outfile)) return outfile;
