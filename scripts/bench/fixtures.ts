@@ -8,6 +8,14 @@ const SOURCES: Record<string, string> = {
   hello: 'console.log(JSON.stringify({ schema_version: "0.1", ok: true, type: "hello" }));\n',
   // A Bun process that only stays alive: the memory floor of any Bun-compiled supervisor.
   idle: "setInterval(() => {}, 1 << 30);\n",
+  // The floor of any `status` on Bun: load node:fs, read and parse a job's two records, print one line.
+  "status-floor": [
+    'import { readFileSync, writeSync } from "node:fs";',
+    'const meta = JSON.parse(readFileSync(process.argv[2] + "/meta.json", "utf8"));',
+    'const state = JSON.parse(readFileSync(process.argv[2] + "/state.json", "utf8"));',
+    'writeSync(1, JSON.stringify({ ok: true, job_id: meta.job.id, state: state.job.status }) + "\\n");',
+    "",
+  ].join("\n"),
   // The floor of any launcher on Bun: spawn a detached child with stdio on /dev/null, print its pid.
   spawner: [
     'const p = Bun.spawn({ cmd: ["true"], stdio: ["ignore", "ignore", "ignore"], detached: true });',
@@ -16,9 +24,11 @@ const SOURCES: Record<string, string> = {
     "",
   ].join("\n"),
   // The floor of `run` on Bun as the contract has it (§3.1.1): a job directory with state.json and
-  // meta.json (each temp file + rename) and three empty logs, then a detached child, then one line.
+  // meta.json (each temp file + rename) and three empty logs, then a detached supervisor (itself,
+  // which exits at once: a supervisor on Bun is a Bun process), then one line.
   launcher: [
     'import { closeSync, mkdirSync, openSync, renameSync, writeFileSync } from "node:fs";',
+    'if (process.argv[2] === "--child") process.exit(0);',
     'const dir = process.argv[2] + "/" + Date.now().toString(36) + Math.random().toString(36).slice(2);',
     "mkdirSync(dir);",
     "const put = (name, value) => {",
@@ -28,7 +38,7 @@ const SOURCES: Record<string, string> = {
     'put("state.json", { job: { status: "running" }, updated_at: new Date().toISOString() });',
     'for (const f of ["stdout.log", "stderr.log", "full.log"]) closeSync(openSync(dir + "/" + f, "a"));',
     'put("meta.json", { command: ["true"], created_at: new Date().toISOString() });',
-    'const p = Bun.spawn({ cmd: ["true"], stdio: ["ignore", "ignore", "ignore"], detached: true });',
+    'const p = Bun.spawn({ cmd: [process.execPath, "--child"], stdio: ["ignore", "ignore", "ignore"], detached: true });',
     "p.unref();",
     "console.log(JSON.stringify({ ok: true, dir, pid: p.pid }));",
     "",
@@ -64,7 +74,7 @@ const SOURCES: Record<string, string> = {
  * minify, bytecode, no autoloading) and caches it per Bun version under the system temp dir.
  */
 export async function referenceBinary(
-  name: "hello" | "idle" | "reader" | "spawner" | "launcher" | "waiter",
+  name: "hello" | "idle" | "reader" | "spawner" | "launcher" | "waiter" | "status-floor",
 ): Promise<string> {
   const dir = join(tmpdir(), "agent-exec-bench-cache", `bun-${Bun.version}`);
   const outfile = join(dir, `${name}-${Bun.hash(SOURCES[name] as string).toString(36)}`);
