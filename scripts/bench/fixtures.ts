@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { JIT_POLICY } from "../build.ts";
 
 const SOURCES: Record<string, string> = {
   // A hello world that does what a status call does at the very least: print one JSON line.
@@ -71,13 +72,13 @@ const SOURCES: Record<string, string> = {
 
 /**
  * Compiles one of the reference programs exactly as scripts/build.ts compiles agent-exec (esm,
- * minify, bytecode, no autoloading) and caches it per Bun version under the system temp dir.
+ * minify, bytecode, no autoloading, the same JIT policy) and caches it per Bun version under the system temp dir.
  */
 export async function referenceBinary(
   name: "hello" | "idle" | "reader" | "spawner" | "launcher" | "waiter" | "status-floor",
 ): Promise<string> {
   const dir = join(tmpdir(), "agent-exec-bench-cache", `bun-${Bun.version}`);
-  const outfile = join(dir, `${name}-${Bun.hash(SOURCES[name] as string).toString(36)}`);
+  const outfile = join(dir, `${name}-${Bun.hash(`${SOURCES[name]}\0jit=${JIT_POLICY}`).toString(36)}`);
   if (existsSync(outfile)) return outfile;
   mkdirSync(dir, { recursive: true });
   const entry = join(dir, `${name}.ts`);
@@ -93,6 +94,7 @@ export async function referenceBinary(
       autoloadBunfig: false,
       autoloadTsconfig: false,
       autoloadPackageJson: false,
+      jitPolicy: JIT_POLICY,
     },
   });
   if (!result.success) throw new Error(`cannot build the ${name} reference: ${result.logs.join("; ")}`);
