@@ -44,6 +44,18 @@ const SOURCES: Record<string, string> = {
     "console.log(JSON.stringify({ ok: true, dir, pid: p.pid }));",
     "",
   ].join("\n"),
+  // The floor of `run --wait -- true` on Bun: a Bun process starts a Bun child (the supervisor),
+  // which runs the job through the default wrapper (`sh -lc`) and waits; the parent waits, prints.
+  chain: [
+    "const quiet = { stdio: ['ignore', 'ignore', 'ignore'] };",
+    'if (process.argv[2] === "--child") {',
+    '  await Bun.spawn(["sh", "-lc", "true"], quiet).exited;',
+    "  process.exit(0);",
+    "}",
+    'await Bun.spawn([process.execPath, "--child"], quiet).exited;',
+    "console.log(JSON.stringify({ ok: true }));",
+    "",
+  ].join("\n"),
   // The floor of any supervisor on Bun: node:fs loaded, a detached child spawned and waited for.
   waiter: [
     'import { closeSync, openSync } from "node:fs";',
@@ -75,7 +87,7 @@ const SOURCES: Record<string, string> = {
  * minify, bytecode, no autoloading, the same JIT policy) and caches it per Bun version under the system temp dir.
  */
 export async function referenceBinary(
-  name: "hello" | "idle" | "reader" | "spawner" | "launcher" | "waiter" | "status-floor",
+  name: "hello" | "idle" | "reader" | "spawner" | "launcher" | "waiter" | "status-floor" | "chain",
 ): Promise<string> {
   const dir = join(tmpdir(), "agent-exec-bench-cache", `bun-${Bun.version}`);
   const outfile = join(dir, `${name}-${Bun.hash(`${SOURCES[name]}\0jit=${JIT_POLICY}`).toString(36)}`);
