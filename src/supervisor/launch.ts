@@ -6,7 +6,7 @@ import { atomicWrite } from "../store/atomic-write.ts";
 import { writeState } from "../store/job-store.ts";
 import type { JobPaths } from "../store/paths.ts";
 import { failedState, type StateRecord } from "../store/records.ts";
-import { RUNTIME_ENV_VAR } from "./env-var.ts";
+import { supervisorEnv } from "./env-var.ts";
 
 /**
  * The argv that re-runs this program. A compiled binary runs its embedded entry (its modules live
@@ -40,7 +40,7 @@ export function launchSupervisor(
     const proc = Bun.spawn({
       cmd,
       // Env values travel in the environment, never on a command line others can read (D7).
-      env: { ...env, [RUNTIME_ENV_VAR]: JSON.stringify(runtimeEnv) },
+      env: supervisorEnv(env, runtimeEnv),
       stdio: ["ignore", "ignore", "ignore"],
       detached: true,
     });

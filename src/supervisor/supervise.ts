@@ -14,7 +14,7 @@ import { failedState, type MetaRecord, type Resources, type StateRecord } from "
 import { takeEnvFileValues } from "../store/secrets.ts";
 import { applyAgentEnv } from "./agent-env.ts";
 import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
-import { RUNTIME_ENV_VAR } from "./env-var.ts";
+import { dropSupervisorEnv, RUNTIME_ENV_VAR } from "./env-var.ts";
 import { LogFollower } from "./follow.ts";
 import { RssWatch } from "./rss.ts";
 
@@ -31,6 +31,8 @@ const DRAIN_WINDOW_MS = 250;
 export async function supervise(argv: string[]): Promise<number> {
   const [root, id] = argv;
   if (!root || !id) return 2;
+  // The runtime options were for this process (read at its start); the job must not inherit them.
+  dropSupervisorEnv(process.env);
   const logIdx = argv.indexOf("--log");
   const fullLogPath = logIdx >= 0 ? argv[logIdx + 1] : undefined;
   const paths = jobPaths(root, id);

@@ -374,6 +374,15 @@ describe("environment (§4.3, D20)", () => {
     expect(ours).toEqual([`export AGENT_EXEC_JOB_ID='${j.job_id}'`]);
   });
 
+  test.concurrent("the supervisor's own runtime options (BUN_JSC_useJIT) never reach the job; the caller's do", async () => {
+    await using sb = Sandbox.create();
+    const a = await sb.ok(["run", "--wait", "--", ...fx.printEnv("BUN_JSC_useJIT")]);
+    expect(a.final_snapshot.stdout_tail).toBe("BUN_JSC_useJIT unset");
+    const env = { BUN_JSC_useJIT: "1" };
+    const b = await sb.ok(["run", "--wait", "--", ...fx.printEnv("BUN_JSC_useJIT")], { env });
+    expect(b.final_snapshot.stdout_tail).toBe("BUN_JSC_useJIT=1");
+  });
+
   test.concurrent("--mask hides the value in the response and meta.json, never on a command line", async () => {
     await using sb = Sandbox.create();
     const secret = `s3cr3t-${crypto.randomUUID()}`;
