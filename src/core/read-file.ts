@@ -6,6 +6,8 @@ import { AgentExecError, errnoOf } from "./errors.ts";
 export const ENV_FILE_CAP = 1 << 20;
 export const CONFIG_FILE_CAP = 1 << 20;
 export const TOKEN_FILE_CAP = 4096;
+/** `--stdin-file`, `--stdin -` and `send --file` (X5). */
+export const STDIN_CAP = 64 << 20;
 
 /**
  * The bytes of `path`, or invalid_input naming `label` and the path. The file is opened with
@@ -39,10 +41,16 @@ export function readRegularFile(
     }
     if (st.size > cap) throw tooBig(label, path, cap);
     check?.(st);
-    // One byte over the cap tells a file that grew while we read it from one that fits.
-    const buf = Buffer.allocUnsafe(cap + 1);
+    // Sized for the file as it is now (a 64 MiB cap must not cost 64 MiB for a small file); one
+    // byte over the cap tells a file that grew while we read it from one that fits.
+    let buf = Buffer.allocUnsafe(Math.min(cap, st.size) + 1);
     let got = 0;
     for (;;) {
+      if (got === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(cap + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, got);
+        buf = bigger;
+      }
       const n = readSync(fd, buf, got, buf.length - got, null);
       if (n === 0) break;
       got += n;

@@ -19,6 +19,10 @@ export interface JobPaths {
   masks: string;
   /** Written by `kill` before it signals, so the end can say `killed_by` (X3). */
   killMark: string;
+  /** The job's stdin: a copy of --stdin-file or --stdin - (X5). */
+  stdinFile: string;
+  /** An interactive job's input FIFO, written by `send`, read by the supervisor (X5). */
+  stdinFifo: string;
 }
 
 /**
@@ -60,5 +64,7 @@ export function jobPaths(root: string, id: string): JobPaths {
     supervisorPid: join(dir, "supervisor.pid"),
     masks: join(dir, "masks.json"),
     killMark: join(dir, "kill.mark"),
+    stdinFile: join(dir, "stdin"),
+    stdinFifo: join(dir, "stdin.fifo"),
   };
 }
