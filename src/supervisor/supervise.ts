@@ -145,7 +145,9 @@ class Supervisor {
       const envItems: string[] = runtime ? JSON.parse(runtime) : [];
       const files = (meta.env_files ?? []).map((f) => parseEnvFile(readFileSync(f, "utf8")));
       env = buildChildEnv(process.env, meta.inherit_env, files, envItems);
-      argv = childArgv(wrapper, meta.command);
+      // D33: the job's own PATH (the caller's or --env PATH) survives a login profile; with
+      // --no-inherit-env and no --env PATH there is none to restore, so the profile's stands.
+      argv = childArgv(wrapper, meta.command, env.PATH);
       const w0 = argv[0] as string;
       // Look the wrapper up on the invoker's PATH: with --no-inherit-env the child's env has none.
       const found = Bun.which(w0, { PATH: process.env.PATH ?? "/usr/bin:/bin" });
