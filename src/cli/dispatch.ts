@@ -7,7 +7,7 @@ import { tailCommand } from "../commands/tail.ts";
 import { AgentExecError, usageError } from "../core/errors.ts";
 import type { NotifyFlags } from "../notify/config.ts";
 import { isValidTagPattern } from "../store/tags.ts";
-import { flagSet, flagValue, flagValues, type ParsedArgs, uintFlag } from "./parse.ts";
+import { durationFlag, flagSet, flagValue, flagValues, type ParsedArgs, uintFlag } from "./parse.ts";
 
 type Dispatch = (args: ParsedArgs, ctx: Ctx) => Promise<Outcome>;
 
@@ -27,9 +27,9 @@ function definition(args: ParsedArgs): DefinitionInput {
     inheritEnv: !flagSet(args, "no-inherit-env"),
     mask: flagValues(args, "mask"),
     tags: flagValues(args, "tag"),
-    timeoutMs: uintFlag(args, "timeout", 0),
-    killAfterMs: uintFlag(args, "kill-after", 0),
-    progressEveryMs: uintFlag(args, "progress-every", 0),
+    timeoutMs: durationFlag(args, "timeout", 0),
+    killAfterMs: durationFlag(args, "kill-after", 0),
+    progressEveryMs: durationFlag(args, "progress-every", 0),
     shellWrapper: flagValue(args, "shell-wrapper"),
     config: flagValue(args, "config"),
     notify: {
@@ -70,11 +70,11 @@ export const DISPATCH: Record<string, Dispatch> = {
     return runCommand(
       {
         ...definition(args),
-        snapshotAfterMs: uintFlag(args, "snapshot-after", 10_000),
+        snapshotAfterMs: durationFlag(args, "snapshot-after", 10_000),
         tailLines: uintFlag(args, "tail-lines", 50),
         maxBytes: uintFlag(args, "max-bytes", 65_536),
         wait: flagSet(args, "wait"),
-        waitPollMs: uintFlag(args, "wait-poll-ms", 200),
+        waitPollMs: durationFlag(args, "wait-poll-ms", 200),
         logPath: flagValue(args, "log"),
       },
       ctx,
@@ -89,11 +89,11 @@ export const DISPATCH: Record<string, Dispatch> = {
     return startCommand(
       {
         jobId: jobId(args),
-        snapshotAfterMs: uintFlag(args, "snapshot-after", 10_000),
+        snapshotAfterMs: durationFlag(args, "snapshot-after", 10_000),
         tailLines: uintFlag(args, "tail-lines", 50),
         maxBytes: uintFlag(args, "max-bytes", 65_536),
         wait: flagSet(args, "wait"),
-        waitPollMs: uintFlag(args, "wait-poll-ms", 200),
+        waitPollMs: durationFlag(args, "wait-poll-ms", 200),
       },
       ctx,
     );
@@ -161,7 +161,11 @@ export const DISPATCH: Record<string, Dispatch> = {
   async wait(args, ctx) {
     const { waitCommand } = await import("../commands/wait.ts");
     return waitCommand(
-      { jobId: jobId(args), pollMs: uintFlag(args, "poll-ms", 200), timeoutMs: uintFlag(args, "timeout-ms", 0) },
+      {
+        jobId: jobId(args),
+        pollMs: durationFlag(args, "poll-ms", 200),
+        timeoutMs: durationFlag(args, "timeout-ms", 0),
+      },
       ctx,
     );
   },

@@ -30,16 +30,17 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "help", desc: "Display help" },
 ];
 
+/** A duration flag (D34): bare milliseconds, or 500ms, 30s, 10m, 2h, 1d. */
 const ms = (name: string, desc: string, def?: string): FlagSpec => ({
   name,
-  value: "ms",
+  value: "duration",
   desc,
   ...(def ? { default: def } : {}),
 });
 
 const RUN_DEFINITION: FlagSpec[] = [
-  ms("timeout", "TERM the job's process group after this many ms (0 = none)", "0"),
-  ms("kill-after", "Then KILL what is still alive after this many ms (0 = at once)", "0"),
+  ms("timeout", "TERM the job's process group after this long (0 = none)", "0"),
+  ms("kill-after", "Then KILL what is still alive after this long (0 = at once)", "0"),
   { name: "cwd", value: "dir", desc: "Working directory of the job (default: the current one)" },
   { name: "env", value: "KEY=VALUE", multi: true, desc: "Set a variable for the job (repeatable)" },
   { name: "env-file", value: "file", multi: true, desc: "Read KEY=VALUE lines from a file (repeatable)" },
@@ -47,7 +48,7 @@ const RUN_DEFINITION: FlagSpec[] = [
   { name: "no-inherit-env", desc: "Start from an empty environment" },
   { name: "mask", value: "KEY", multi: true, desc: "Show the value of this --env key as *** (repeatable)" },
   { name: "tag", value: "tag", multi: true, desc: "Tag the job, e.g. ci or project.build (repeatable)" },
-  ms("progress-every", "Refresh state.json's updated_at every N ms while running (0 = off)", "0"),
+  ms("progress-every", "Refresh state.json's updated_at this often while running (0 = off)", "0"),
   { name: "config", value: "path", desc: "config.toml to read the shell wrapper from" },
   { name: "shell-wrapper", value: '"PROG ARGS"', desc: 'Shell wrapper for this job, e.g. "bash -lc"' },
 ];
@@ -67,7 +68,7 @@ const NOTIFY: FlagSpec[] = [
 ];
 
 const OBSERVE: FlagSpec[] = [
-  ms("snapshot-after", "Observe up to N ms (max 10000) before answering (0 = answer at once)", "10000"),
+  ms("snapshot-after", "Observe up to this long (max 10s) before answering (0 = answer at once)", "10000"),
   { name: "tail-lines", value: "n", desc: "Lines of each log in the snapshot (0 = no limit)", default: "50" },
   { name: "max-bytes", value: "n", desc: "Bytes of each log in the snapshot", default: "65536" },
   { name: "wait", desc: "Block until the job ends" },
@@ -105,7 +106,10 @@ export const COMMANDS: CommandSpec[] = [
     name: "wait",
     args: "<job_id>",
     desc: "Wait until a job ends (or the timeout)",
-    flags: [ms("poll-ms", "Fallback poll interval", "200"), ms("timeout-ms", "Give up after N ms (0 = never)", "0")],
+    flags: [
+      ms("poll-ms", "Fallback poll interval", "200"),
+      ms("timeout-ms", "Give up after this long (0 = never)", "0"),
+    ],
     positionals: 1,
   },
   {
