@@ -49,6 +49,17 @@ function enumFlag<T extends string>(args: ParsedArgs, name: string, choices: rea
   return v as T | undefined;
 }
 
+/** A repeatable enum flag: every value must be one of the choices. */
+function enumFlags<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T[] {
+  const values = flagValues(args, name);
+  for (const v of values) {
+    if (!(choices as readonly string[]).includes(v)) {
+      throw usageError(`invalid value ${JSON.stringify(v)} for '--${name}': expected one of ${choices.join(", ")}`);
+    }
+  }
+  return values as T[];
+}
+
 /** The five output-match flags (run, create, notify set). */
 function outputFlags(args: ParsedArgs): NotifyFlags {
   return {
@@ -180,7 +191,7 @@ export const DISPATCH: Record<string, Dispatch> = {
   },
   async list(args, ctx) {
     const { listCommand, LIST_STATES } = await import("../commands/list.ts");
-    const state = enumFlag(args, "state", LIST_STATES);
+    const states = enumFlags(args, "state", LIST_STATES);
     const tags = flagValues(args, "tag");
     for (const t of tags) {
       if (!isValidTagPattern(t)) {
@@ -194,7 +205,7 @@ export const DISPATCH: Record<string, Dispatch> = {
       {
         all: flagSet(args, "all"),
         cwd: flagValue(args, "cwd"),
-        state,
+        states,
         limit: uintFlag(args, "limit", 50),
         tags,
       },

@@ -126,7 +126,12 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       { name: "all", desc: "Jobs of every directory" },
       { name: "cwd", value: "dir", desc: "Jobs started in this directory" },
-      { name: "state", value: "state", desc: "created|running|exited|killed|failed|unknown" },
+      {
+        name: "state",
+        value: "state",
+        multi: true,
+        desc: "created|running|exited|killed|failed|unknown (repeatable, any matches)",
+      },
       { name: "limit", value: "n", desc: "At most N jobs (0 = all)", default: "50" },
       {
         name: "tag",

@@ -18,6 +18,8 @@ export interface ListInput {
   all: boolean;
   cwd?: string;
   state?: (typeof LIST_STATES)[number];
+  /** Any of these states matches (D40: `--state` is repeatable); combined with `state`. */
+  states?: (typeof LIST_STATES)[number][];
   limit: number;
   tags: string[];
 }
@@ -85,6 +87,7 @@ export async function listCommand(input: ListInput, ctx: Ctx): Promise<Outcome> 
       return { payload: { type: "list", root: ctx.root, jobs: [], truncated: false, skipped: 0 } };
     throw new AgentExecError("internal_error", `cannot read jobs root ${ctx.root}: ${(err as Error).message}`);
   }
+  const wanted: ReadonlySet<string> = new Set([...(input.state ? [input.state] : []), ...(input.states ?? [])]);
   const rows: Row[] = [];
   let skipped = 0;
   const cache = new ListCache(ctx.root, entries.length);
@@ -97,7 +100,7 @@ export async function listCommand(input: ListInput, ctx: Ctx): Promise<Outcome> 
     }
     if (cwdFilter !== undefined && facts.cwd !== cwdFilter) continue;
     if (!input.tags.every((p) => tagMatches(p, facts.tags))) continue;
-    if (input.state !== undefined && facts.status !== input.state) continue;
+    if (wanted.size > 0 && !wanted.has(facts.status)) continue;
     rows.push({ summary: facts.summary, started: facts.started, id: facts.id });
   }
   cache.save();

@@ -170,6 +170,20 @@ describe("--limit (D19)", () => {
     expect({ ids: ids(three), truncated: three.truncated }).toEqual({ ids: newestFirst.slice(0, 3), truncated: true });
     for (const bad of ["-1", "x", "1.5", ""]) expectUsageError(await sb.cli(["list", "--limit", bad]));
   });
+
+  test.concurrent("repeatable: any of the states matches; one bad value among them is exit 2 (D40)", async () => {
+    await using sb = Sandbox.create();
+    writeFakeJob(sb.root, { id: fakeId("01HEXITED"), status: "exited", startedAt: "2025-01-01T00:00:03Z" });
+    writeFakeJob(sb.root, { id: fakeId("01HKILLED"), status: "killed", startedAt: "2025-01-01T00:00:02Z" });
+    writeFakeJob(sb.root, { id: fakeId("01HFAILED"), status: "failed", startedAt: "2025-01-01T00:00:01Z" });
+    writeFakeJob(sb.root, { id: fakeId("01HCREATED"), status: "created" });
+    const j = await sb.ok(["list", "--all", "--state", "failed", "--state", "exited", "--state", "created"]);
+    expect(ids(j)).toEqual([fakeId("01HEXITED"), fakeId("01HFAILED"), fakeId("01HCREATED")]);
+    expect(ids(await sb.ok(["list", "--all", "--state", "killed", "--state", "killed"]))).toEqual([
+      fakeId("01HKILLED"),
+    ]);
+    expectUsageError(await sb.cli(["list", "--all", "--state", "exited", "--state", "bogus"]));
+  });
 });
 
 describe("--tag patterns (§3.8, §3.9)", () => {
