@@ -122,11 +122,18 @@ export const DISPATCH: Record<string, Dispatch> = {
     if (all && id !== undefined) throw usageError("'delete --all' cannot be used with a JOB_ID");
     if (!all && id === undefined) throw usageError("'delete' needs a JOB_ID or --all");
     const { deleteCommand } = await import("../commands/delete.ts");
-    return deleteCommand({ jobId: id, all, dryRun: flagSet(args, "dry-run") }, ctx);
+    return deleteCommand({ jobId: id, all, dryRun: flagSet(args, "dry-run"), limit: uintFlag(args, "limit", 50) }, ctx);
   },
   async gc(args, ctx) {
     const { gcCommand } = await import("../commands/gc.ts");
-    return gcCommand({ olderThan: flagValue(args, "older-than"), dryRun: flagSet(args, "dry-run") }, ctx);
+    return gcCommand(
+      {
+        olderThan: flagValue(args, "older-than"),
+        dryRun: flagSet(args, "dry-run"),
+        limit: uintFlag(args, "limit", 50),
+      },
+      ctx,
+    );
   },
   async "notify set"(args, ctx) {
     const flags: NotifyFlags = { ...outputFlags(args), notifyCommand: flagValue(args, "command") };

@@ -75,6 +75,14 @@ const OBSERVE: FlagSpec[] = [
   ms("wait-poll-ms", "Fallback poll interval while waiting", "200"),
 ];
 
+/** gc and delete --all: the bound on listed entries (D37). */
+const REMOVAL_LIMIT: FlagSpec = {
+  name: "limit",
+  value: "n",
+  desc: "List at most N jobs, deleted first (0 = all); the counts cover all",
+  default: "50",
+};
+
 /** Every subcommand, in help order. */
 export const COMMANDS: CommandSpec[] = [
   {
@@ -170,6 +178,7 @@ COMMANDS.push(
     flags: [
       { name: "all", desc: "Every finished job whose cwd is the current directory" },
       { name: "dry-run", desc: "Report what would be deleted, delete nothing" },
+      REMOVAL_LIMIT,
     ],
     positionals: 0,
     optionalPositionals: 1,
@@ -181,6 +190,7 @@ COMMANDS.push(
     flags: [
       { name: "older-than", value: "duration", desc: "30d, 24h, 60m, 3600s or seconds", default: "30d" },
       { name: "dry-run", desc: "Report what would be deleted, delete nothing" },
+      REMOVAL_LIMIT,
     ],
     positionals: 0,
   },

@@ -167,8 +167,10 @@ export const DeleteResponse = z.strictObject({
   root: z.string(),
   dry_run: z.boolean(),
   deleted: UInt,
+  would_delete: UInt,
   skipped: UInt,
   jobs: z.array(z.strictObject(removal)),
+  truncated: z.boolean(),
 });
 
 export const GcResponse = z.strictObject({
@@ -178,9 +180,11 @@ export const GcResponse = z.strictObject({
   older_than: z.string(),
   older_than_source: z.enum(["flag", "default"]),
   deleted: UInt,
+  would_delete: UInt,
   skipped: UInt,
   freed_bytes: UInt,
   jobs: z.array(z.strictObject({ ...removal, bytes: UInt })),
+  truncated: z.boolean(),
 });
 
 export const SchemaResponse = z.strictObject({
