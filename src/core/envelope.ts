@@ -81,7 +81,8 @@ export const WaitResponse = z.strictObject({
 export const KillResponse = z.strictObject({
   ...envelope("kill"),
   job_id: z.string(),
-  signal: z.string(),
+  signal_sent: z.boolean(),
+  signal: z.string().optional(),
   state: State,
   exit_code: Int.optional(),
 });

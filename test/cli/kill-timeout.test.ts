@@ -35,8 +35,16 @@ describe("kill (§3.7, D11)", () => {
     const { id, pids, mark } = await startTree(sb);
     const r = await sb.cli(["kill", id]);
     const j = expectSuccess(r, "kill");
-    expect(j).toEqual({ schema_version: "0.1", ok: true, type: "kill", job_id: id, signal: "TERM", state: "killed" });
-    expectKeyOrder(j, ["job_id", "signal"]);
+    expect(j).toEqual({
+      schema_version: "0.1",
+      ok: true,
+      type: "kill",
+      job_id: id,
+      signal_sent: true,
+      signal: "TERM",
+      state: "killed",
+    });
+    expectKeyOrder(j, ["job_id", "signal_sent", "signal", "state"]);
     await expectAllGone(pids, mark);
     const st = await sb.terminalState(id);
     expect(st).toMatchObject({
@@ -65,6 +73,7 @@ describe("kill (§3.7, D11)", () => {
       ok: true,
       type: "kill",
       job_id: id,
+      signal_sent: true,
       signal: name,
       state: "killed",
     });
@@ -91,6 +100,7 @@ describe("kill (§3.7, D11)", () => {
       ok: true,
       type: "kill",
       job_id: id,
+      signal_sent: true,
       signal: "TERM",
       state: "running",
     });
@@ -101,7 +111,7 @@ describe("kill (§3.7, D11)", () => {
     expect((await sb.terminalState(id)).result.signal).toBe("KILL");
   });
 
-  test.concurrent("killing a finished job is a no-op success that changes nothing", async () => {
+  test.concurrent("killing a finished job is a no-op success: signal_sent false, no signal (D39)", async () => {
     await using sb = Sandbox.create();
     const id = (await sb.ok(["run", "--wait", "--", ...fx.exitWithCode(3)])).job_id;
     const before = sb.file(id, "state.json").toString();
@@ -110,15 +120,19 @@ describe("kill (§3.7, D11)", () => {
       ok: true,
       type: "kill",
       job_id: id,
-      signal: "TERM",
+      signal_sent: false,
       state: "exited",
       exit_code: 3,
     });
-    expect(await sb.ok(["kill", "--signal", "KILL", id])).toMatchObject({ signal: "KILL", state: "exited" });
+    const again = await sb.ok(["kill", "--signal", "KILL", id]);
+    expect(again).toMatchObject({ signal_sent: false, state: "exited" });
+    expect(again).not.toHaveProperty("signal");
     expect(sb.file(id, "state.json").toString()).toBe(before);
     const old = fakeId("01HOLDKILLED");
     writeFakeJob(sb.root, { id: old, status: "killed", signal: "15", exitCode: null });
-    expect(await sb.ok(["kill", old])).toMatchObject({ job_id: old, signal: "TERM", state: "killed" });
+    const k = await sb.ok(["kill", old]);
+    expect(k).toMatchObject({ job_id: old, signal_sent: false, state: "killed" });
+    expect(k).not.toHaveProperty("signal");
   });
 
   test.concurrent("a created job cannot be killed: invalid_state", async () => {
