@@ -12,6 +12,7 @@ import type { MetaRecord, NotificationConfig, StateRecord } from "../store/recor
 import { writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
 import { maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
+import { displayCommand, maskedValues } from "./command-display.ts";
 import type { Ctx } from "./context.ts";
 import { checkLaunchable } from "./launch-checks.ts";
 
@@ -114,6 +115,14 @@ export function buildMeta(def: Definition, id: string, root: string): MetaRecord
   meta.kill_after_ms = input.killAfterMs;
   meta.progress_every_ms = input.progressEveryMs;
   meta.shell_wrapper = def.wrapper;
+  // D35: a command that holds a masked value is redacted now, while the values are known (meta.json
+  // does not keep them); any other is shown from its argv when read.
+  const secrets = maskedValues(input.env, input.mask);
+  if (secrets.some((v) => input.command.some((w) => w.includes(v)))) {
+    const shown = displayCommand(input.command, secrets);
+    meta.command_display = shown.command;
+    if (shown.truncated) meta.command_display_truncated = true;
+  }
   return meta as unknown as MetaRecord;
 }
 

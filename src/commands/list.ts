@@ -8,6 +8,7 @@ import { type JobFacts, ListCache } from "../store/list-cache.ts";
 import { reconcile } from "../store/observe.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import { tagMatches } from "../store/tags.ts";
+import { addCommandFields } from "./command-display.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { addD26 } from "./job-view.ts";
@@ -51,6 +52,7 @@ function readFacts(paths: JobPaths): JobFacts | null {
   const state = raw && raw.job.status === "running" ? reconcile(paths, raw).state : raw;
   const status = state ? state.job.status : "unknown";
   const summary: Record<string, unknown> = { job_id: meta.job.id, state: status };
+  addCommandFields(summary, meta);
   if (state) put(summary, "exit_code", state.result.exit_code);
   summary.created_at = meta.created_at;
   if (state) {

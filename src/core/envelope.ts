@@ -50,10 +50,18 @@ const runShape = {
 export const RunResponse = z.strictObject({ ...envelope("run"), ...runShape });
 export const StartResponse = z.strictObject({ ...envelope("start"), ...runShape });
 
+/** D35: which job is which. */
+const described = {
+  command: z.string().describe("argv joined for display, masked values as ***, at most 200 chars"),
+  command_truncated: z.literal(true).optional(),
+  cwd: z.string().optional(),
+};
+
 export const StatusResponse = z.strictObject({
   ...envelope("status"),
   job_id: z.string(),
   state: State,
+  ...described,
   created_at: Timestamp,
   started_at: Timestamp.optional(),
   finished_at: Timestamp.optional(),
@@ -154,7 +162,15 @@ export const NotifySetResponse = z.strictObject({
   }),
 });
 
-export const TagSetResponse = z.strictObject({ ...envelope("tag_set"), job_id: z.string(), tags: z.array(z.string()) });
+/** Two-word commands answer with a dotted type, like the events: `tag.set`, `notify.set`. */
+export const TagSetResponse = z.strictObject({ ...envelope("tag.set"), job_id: z.string(), tags: z.array(z.string()) });
+
+/** What `tag set` answered before 0.3 (`tag_set`); still in `schema` so old documents stay readable. */
+export const LegacyTagSetResponse = z.strictObject({
+  ...envelope("tag_set"),
+  job_id: z.string(),
+  tags: z.array(z.string()),
+});
 
 const removal = {
   job_id: z.string(),

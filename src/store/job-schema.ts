@@ -40,6 +40,8 @@ export const MetaSchema = z.looseObject({
   kill_after_ms: Int.optional(),
   progress_every_ms: Int.optional(),
   shell_wrapper: z.array(z.string()).optional(),
+  command_display: z.string().optional(),
+  command_display_truncated: z.boolean().optional(),
   output_match_since: z.object({ stdout: Int, stderr: Int }).optional(),
 });
 
