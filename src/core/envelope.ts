@@ -98,6 +98,7 @@ export const KillResponse = z.strictObject({
 export const JobSummarySchema = z.strictObject({
   job_id: z.string(),
   state: z.enum(["created", "running", "exited", "killed", "failed", "unknown"]),
+  ...described,
   created_at: Timestamp,
   started_at: Timestamp.optional(),
   finished_at: Timestamp.optional(),
@@ -265,7 +266,7 @@ export const RESPONSES = {
   kill: KillResponse,
   list: ListResponse,
   create: CreateResponse,
-  tag_set: TagSetResponse,
+  "tag.set": TagSetResponse,
   "notify.set": NotifySetResponse,
   delete: DeleteResponse,
   gc: GcResponse,
@@ -273,6 +274,9 @@ export const RESPONSES = {
   health: HealthResponse,
   error: ErrorResponse,
 } as const;
+
+/** Response types that were renamed, by their old `type` value: described, never produced. */
+export const LEGACY_RESPONSES = { tag_set: LegacyTagSetResponse } as const;
 
 /** Both event types by their `event_type` value. */
 export const EVENTS = { "job.finished": JobFinishedEvent, "job.output.matched": OutputMatchedEvent } as const;
