@@ -42,7 +42,8 @@ describe("serve", () => {
     expect((await fetch(`${base}/list`, { headers: { authorization: "Bearer nope" } })).status).toBe(401);
     const ok = await fetch(`${base}/list`, { headers: { authorization: "Bearer tok-1" } });
     expect(ok.status).toBe(200);
-    expect(s.stderr()).toMatch(/GET \/list 200 \d+ms/);
+    // The access line is written after the response is sent: wait for it, do not race it.
+    await pollUntil(s.stderr, { until: (e) => /GET \/list 200 \d+ms/.test(e), what: "the access log line" });
     s.proc.kill("SIGTERM");
     expect(await s.proc.exited).toBe(0);
     expect(await new Response(s.proc.stdout).text()).toBe("");
