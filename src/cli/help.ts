@@ -28,7 +28,10 @@ const EXAMPLES: Record<string, string[]> = {
 /** Prints the global help, or one command's help, on stdout. */
 export function printHelp(command: string | undefined, version: string): void {
   const cli = cac("agent-exec");
-  cli.usage("<command> [options]\n\n  Runs commands as background jobs; every call prints one JSON object on stdout.");
+  cli.usage(
+    "<command> [options]\n\n  Runs commands as background jobs; every call prints one JSON object on stdout.\n" +
+      "  Durations: bare milliseconds (1500) or 500ms, 30s, 10m, 2h, 1d.",
+  );
   for (const f of GLOBAL_FLAGS) {
     const name = f.name === "verbose" ? "-v, --verbose" : f.name === "help" ? "-h, --help" : rawFlag(f);
     cli.option(name, f.desc);
