@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (argv[0] === "_complete") return completeIds(argv.slice(1));
   let args: ParsedArgs | undefined;
-  let yaml = argv.includes("--yaml");
+  const end = argv.indexOf("--");
+  let yaml = (end < 0 ? argv : argv.slice(0, end)).includes("--yaml");
   try {
     args = parseArgv(argv);
     yaml = args.yaml;
@@ -73,10 +74,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (caught) {
     const err = toAgentExecError(caught);
     if (err.code === "internal_error" && err.cause instanceof Error) log("debug", err.cause.stack ?? err.message);
-    // Usage errors: a human line on stderr and the JSON envelope on stdout (D3), exit 2.
+    // Usage errors: a human line on stderr and the envelope on stdout (D3), in YAML with --yaml, exit 2.
     if (err.code === "usage_error") {
       writeStderr(`error: ${err.message}\n`);
-      writeStdout(`${JSON.stringify(errorEnvelope(err))}\n`);
+      writeStdout(await render(errorEnvelope(err), yaml));
       return ERROR_TABLE.usage_error.exit;
     }
     log("info", `${err.code}: ${err.message}`);

@@ -54,6 +54,13 @@ interface RunOutcome {
   terminalMs?: number;
 }
 
+/**
+ * How long a check waits for what it needs (the supervisor to appear, the job to finish, its group
+ * to empty): generous, for a loaded 2-core machine where one process start can take seconds; a
+ * check that holds stops waiting at once.
+ */
+const WAIT_MS = 60_000;
+
 export async function r2(opts: R2Options): Promise<AttackResult> {
   const f = new Findings("R2", opts.seed);
   const rng = new Rng(opts.seed);
@@ -93,7 +100,7 @@ async function oneRun(f: Findings, i: number, phase: R2Phase, rng: Rng, lines: n
     if (phase === "before-child") {
       // The supervisor process is visible in /proc before it has written anything.
       const needle = `_supervise\0${sb.root}\0`;
-      const deadline = performance.now() + 10_000;
+      const deadline = performance.now() + WAIT_MS;
       while (supPid === undefined && performance.now() < deadline) {
         supPid = pidsWithArgv(needle)[0];
         if (supPid === undefined) await Bun.sleep(1);
@@ -101,7 +108,7 @@ async function oneRun(f: Findings, i: number, phase: R2Phase, rng: Rng, lines: n
       await pause(rng.int(0, 4));
     } else {
       const mark = phase === "writing" ? `${side}.started` : `${side}.end`;
-      const deadline = performance.now() + 10_000;
+      const deadline = performance.now() + WAIT_MS;
       while (!existsSync(mark) && performance.now() < deadline) await Bun.sleep(2);
       const sup = readJsonFile(join(sb.root, await idOf(runCall), "state.json"))?.supervisor_pid;
       supPid = typeof sup === "number" ? sup : pidsWithArgv(`_supervise\0${sb.root}\0`)[0];
@@ -136,7 +143,7 @@ async function oneRun(f: Findings, i: number, phase: R2Phase, rng: Rng, lines: n
     out.childStarted = existsSync(`${side}.started`);
     if (out.childStarted) {
       // D8: the job must outlive its supervisor and finish on its own.
-      const deadline = performance.now() + 15_000;
+      const deadline = performance.now() + WAIT_MS;
       while (!existsSync(`${side}.end`) && performance.now() < deadline) await Bun.sleep(10);
       f.check(existsSync(`${side}.end`), () => `${tag}: job ${id} did not finish: it died with its supervisor (D8)`);
       const wrote = readFileSync(side);
@@ -165,7 +172,7 @@ async function oneRun(f: Findings, i: number, phase: R2Phase, rng: Rng, lines: n
     }
     // No process of the job remains once it is terminal and finished.
     if (typeof st.pgid === "number") {
-      const deadline = performance.now() + 5000;
+      const deadline = performance.now() + WAIT_MS;
       while (groupMembers(st.pgid).length > 0 && performance.now() < deadline) await Bun.sleep(20);
       f.check(groupMembers(st.pgid).length === 0, () => `${tag}: processes of group ${st.pgid} still alive`);
     }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { BUN } from "../../test/helpers/bin.ts";
 import { fixture, fx } from "../../test/helpers/fixtures.ts";
 import { livePidsWithCmdline, pidAlive } from "../../test/helpers/pid-alive.ts";
+import { GROWING_TIMEOUTS } from "../../test/helpers/ready-before-timeout.ts";
 import { Sandbox } from "../../test/helpers/sandbox.ts";
 import { type AttackResult, call, describeCall, Findings, groupMembers, pause, readJsonFile } from "./common.ts";
 
@@ -37,19 +38,49 @@ async function within(ms: number, check: () => boolean): Promise<boolean> {
   }
 }
 
-/** The pids a job printed as `<word> <pid>` lines, once `count` of them are there. */
+/** Generous deadlines: the suite must hold on a loaded 2-core machine, and passing checks stop early. */
+const READY_MS = 60_000;
+const GONE_MS = 20_000;
+
+/** The pids a job printed as `<word> <pid>` lines, once `count` of them are there (or the job ended). */
 async function printedPids(sb: Sandbox, id: string, re: RegExp, count: number): Promise<number[] | undefined> {
   let pids: number[] = [];
-  await within(10_000, () => {
+  await within(READY_MS, () => {
     const text = sb.file(id, "stdout.log").toString();
     pids = [...text.matchAll(re)].map((m) => Number(m[1]));
-    return pids.length >= count;
+    if (pids.length >= count) return true;
+    const status = readJsonFile(join(sb.root, id, "state.json"))?.job?.status;
+    return status !== undefined && status !== "running";
   });
   return pids.length >= count ? pids : undefined;
 }
 
+/**
+ * Starts a job whose `--timeout` must fire only once it printed `count` pids: a timeout starts at
+ * spawn, and on a loaded machine a login shell and three Bun generations may need longer than a
+ * short one gives. An attempt that ended before it was ready proves nothing; once its group is
+ * gone it is repeated with the next, longer timeout (GROWING_TIMEOUTS).
+ */
+async function startReady(
+  sb: Sandbox,
+  command: string[],
+  flags: (timeoutMs: number) => string[],
+  re: RegExp,
+  count: number,
+): Promise<{ id: string; pids: number[]; timeoutMs: number } | undefined> {
+  for (const timeoutMs of GROWING_TIMEOUTS) {
+    const id = await sb.start(command, flags(timeoutMs));
+    const pids = await printedPids(sb, id, re, count);
+    if (pids) return { id, pids, timeoutMs };
+    const st = await terminal(sb, id);
+    const pgid = st?.pgid as number | undefined;
+    await within(GONE_MS, () => pgid === undefined || groupMembers(pgid).length === 0);
+  }
+  return undefined;
+}
+
 /** Waits for the state the supervisor records. */
-async function terminal(sb: Sandbox, id: string, ms = 10_000) {
+async function terminal(sb: Sandbox, id: string, ms = READY_MS) {
   let st = readJsonFile(join(sb.root, id, "state.json"));
   await within(ms, () => {
     st = readJsonFile(join(sb.root, id, "state.json"));
@@ -88,10 +119,10 @@ async function oneCase(f: Findings, c: R3Case): Promise<void> {
   switch (c) {
     case "kill-tree":
     case "timeout-tree": {
-      const flags = c === "timeout-tree" ? ["--timeout", "400"] : [];
-      const id = await sb.start(fx.spawnGrandchild(mark), flags);
-      const pids = await printedPids(sb, id, /gen\d (\d+)/g, 3);
-      if (!f.check(pids !== undefined, () => `${c}: the tree never printed 3 pids`) || !pids) return;
+      const flags = (t: number) => (c === "timeout-tree" ? ["--timeout", String(t)] : []);
+      const ready = await startReady(sb, fx.spawnGrandchild(mark), flags, /gen\d (\d+)/g, 3);
+      if (!f.check(ready !== undefined, () => `${c}: the tree never printed 3 pids`) || !ready) return;
+      const { id, pids } = ready;
       const pgid = sb.state(id).pgid as number;
       if (c === "kill-tree") {
         const k = await call(sb, ["kill", id]);
@@ -101,7 +132,7 @@ async function oneCase(f: Findings, c: R3Case): Promise<void> {
       f.check(st?.job?.status === "killed", () => `${c}: state ${JSON.stringify(st)}`);
       if (c === "timeout-tree")
         f.check(st?.result?.timed_out === true, () => `${c}: no timed_out: ${JSON.stringify(st)}`);
-      await gone(pids, pgid, 3000);
+      await gone(pids, pgid, GONE_MS);
       return;
     }
     case "kill-ignoring": {
@@ -117,14 +148,15 @@ async function oneCase(f: Findings, c: R3Case): Promise<void> {
       f.check(k9.json?.ok === true && k9.json.state === "killed", () => `${c}: KILL: ${describeCall(k9)}`);
       const st = await terminal(sb, id);
       f.check(st?.job?.status === "killed" && st.result.signal === "KILL", () => `${c}: state ${JSON.stringify(st)}`);
-      await gone(pids, pgid, 3000);
+      await gone(pids, pgid, GONE_MS);
       return;
     }
     case "timeout-ignoring": {
       const killAfter = 500;
-      const id = await sb.start(fx.ignoreSigterm(), ["--timeout", "300", "--kill-after", String(killAfter)]);
-      const pids = await printedPids(sb, id, /ready (\d+)/g, 2);
-      if (!f.check(pids !== undefined, () => `${c}: not ready`) || !pids) return;
+      const flags = (t: number) => ["--timeout", String(t), "--kill-after", String(killAfter)];
+      const ready = await startReady(sb, fx.ignoreSigterm(), flags, /ready (\d+)/g, 2);
+      if (!f.check(ready !== undefined, () => `${c}: not ready`) || !ready) return;
+      const { id, pids, timeoutMs } = ready;
       const pgid = sb.state(id).pgid as number;
       const st = await terminal(sb, id);
       f.check(
@@ -132,27 +164,28 @@ async function oneCase(f: Findings, c: R3Case): Promise<void> {
         () => `${c}: expected killed by KILL after the grace: ${JSON.stringify(st)}`,
       );
       f.check(
-        typeof st?.result?.duration_ms === "number" && st.result.duration_ms >= 300 + killAfter - 50,
+        typeof st?.result?.duration_ms === "number" && st.result.duration_ms >= timeoutMs + killAfter - 50,
         () => `${c}: KILL came before --kill-after elapsed: duration ${st?.result?.duration_ms} ms`,
       );
-      await gone(pids, pgid, 3000);
+      await gone(pids, pgid, GONE_MS);
       return;
     }
     case "timeout-obeying-no-escalation": {
       // The tree obeys TERM: it must end by TERM, long before a 3 s grace would have escalated.
-      const id = await sb.start(fx.spawnGrandchild(mark), ["--timeout", "300", "--kill-after", "3000"]);
-      const pids = await printedPids(sb, id, /gen\d (\d+)/g, 3);
-      if (!f.check(pids !== undefined, () => `${c}: not ready`) || !pids) return;
+      const flags = (t: number) => ["--timeout", String(t), "--kill-after", "3000"];
+      const ready = await startReady(sb, fx.spawnGrandchild(mark), flags, /gen\d (\d+)/g, 3);
+      if (!f.check(ready !== undefined, () => `${c}: not ready`) || !ready) return;
+      const { id, pids } = ready;
       const pgid = sb.state(id).pgid as number;
       const st = await terminal(sb, id);
       f.check(
         st?.job?.status === "killed" && st.result.signal === "TERM" && st.result.timed_out === true,
         () => `${c}: expected killed by TERM: ${JSON.stringify(st)}`,
       );
-      await gone(pids, pgid, 2000);
+      await gone(pids, pgid, GONE_MS);
       // The supervisor waits out the grace before it exits: only then is "no KILL" established.
       const sup = st?.supervisor_pid as number | undefined;
-      const exited = await within(6000, () => sup === undefined || !pidAlive(sup));
+      const exited = await within(3000 + GONE_MS, () => sup === undefined || !pidAlive(sup));
       f.check(exited, () => `${c}: the supervisor did not exit after the grace`);
       const after = readJsonFile(join(sb.root, id, "state.json"));
       f.check(after?.result?.signal === "TERM", () => `${c}: the recorded end changed: ${JSON.stringify(after)}`);
@@ -163,16 +196,17 @@ async function oneCase(f: Findings, c: R3Case): Promise<void> {
     case "timeout-ignoring-grandchild": {
       // The root obeys TERM, a background child ignores it: the group must still be emptied.
       const script = `sh '${fixture("ignore-sigterm.sh")}' '${BUN}' '${fixture("sleep-forever.ts")}' ${mark} & exec '${BUN}' '${fixture("sleep-forever.ts")}' ${mark}`;
-      const id = await sb.start(["/bin/sh", "-c", script], ["--timeout", "300", "--kill-after", "400"]);
-      const pids = await printedPids(sb, id, /ready (\d+)/g, 3);
-      if (!f.check(pids !== undefined, () => `${c}: not ready`) || !pids) return;
+      const flags = (t: number) => ["--timeout", String(t), "--kill-after", "400"];
+      const ready = await startReady(sb, ["/bin/sh", "-c", script], flags, /ready (\d+)/g, 3);
+      if (!f.check(ready !== undefined, () => `${c}: not ready`) || !ready) return;
+      const { id, pids } = ready;
       const pgid = sb.state(id).pgid as number;
       const st = await terminal(sb, id);
       f.check(
         st?.job?.status === "killed" && st.result.timed_out === true,
         () => `${c}: expected killed with timed_out: ${JSON.stringify(st)}`,
       );
-      await gone(pids, pgid, 3000);
+      await gone(pids, pgid, GONE_MS);
       return;
     }
     case "kill-right-after-launch": {
@@ -189,7 +223,7 @@ async function oneCase(f: Findings, c: R3Case): Promise<void> {
           ["killed", "failed"].includes(st?.job?.status),
           () => `${c}: expected killed after an early kill: ${JSON.stringify(st)}`,
         );
-        const ok = await within(3000, () => livePidsWithCmdline(mark).length === 0);
+        const ok = await within(GONE_MS, () => livePidsWithCmdline(mark).length === 0);
         f.check(ok, () => `${c}: orphans after an early kill: ${livePidsWithCmdline(mark).join(",")}`);
       }
       return;

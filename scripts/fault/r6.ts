@@ -78,7 +78,7 @@ async function layout(sb: Sandbox, decoyPid: number): Promise<Layout> {
   const realId = (await sb.ok(["run", "--wait", "--", "echo", "real"], { root })).job_id as string;
   // The real job's supervisor still writes completion_event.json after the end: let it finish first.
   const sup = readJsonFile(join(root, realId, "state.json"))?.supervisor_pid;
-  const deadline = performance.now() + 10_000;
+  const deadline = performance.now() + 60_000;
   while (typeof sup === "number" && pidAlive(sup) && performance.now() < deadline) await Bun.sleep(10);
   return { a, root, realId, secret, decoyPid };
 }

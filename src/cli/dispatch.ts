@@ -10,7 +10,7 @@ import { AgentExecError, usageError } from "../core/errors.ts";
 import type { Readiness } from "../core/readiness.ts";
 import type { NotifyFlags } from "../notify/config.ts";
 import { isValidTagPattern } from "../store/tags.ts";
-import { flagSet, flagValue, flagValues, type ParsedArgs, uintFlag } from "./parse.ts";
+import { durationFlag, flagSet, flagValue, flagValues, type ParsedArgs, uintFlag } from "./parse.ts";
 
 type Dispatch = (args: ParsedArgs, ctx: Ctx) => Promise<Outcome>;
 
@@ -32,9 +32,9 @@ function definition(args: ParsedArgs): DefinitionInput {
     key: flagValue(args, "key"),
     mask: flagValues(args, "mask"),
     tags: flagValues(args, "tag"),
-    timeoutMs: uintFlag(args, "timeout", 0),
-    killAfterMs: uintFlag(args, "kill-after", 0),
-    progressEveryMs: uintFlag(args, "progress-every", 0),
+    timeoutMs: durationFlag(args, "timeout", 0),
+    killAfterMs: durationFlag(args, "kill-after", 0),
+    progressEveryMs: durationFlag(args, "progress-every", 0),
     shellWrapper: flagValue(args, "shell-wrapper"),
     config: flagValue(args, "config"),
     notify: {
@@ -52,6 +52,17 @@ function enumFlag<T extends string>(args: ParsedArgs, name: string, choices: rea
     throw usageError(`invalid value ${JSON.stringify(v)} for '--${name}': expected one of ${choices.join(", ")}`);
   }
   return v as T | undefined;
+}
+
+/** A repeatable enum flag: every value must be one of the choices. */
+function enumFlags<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T[] {
+  const values = flagValues(args, name);
+  for (const v of values) {
+    if (!(choices as readonly string[]).includes(v)) {
+      throw usageError(`invalid value ${JSON.stringify(v)} for '--${name}': expected one of ${choices.join(", ")}`);
+    }
+  }
+  return values as T[];
 }
 
 /** The five output-match flags (run, create, notify set). */
@@ -114,12 +125,12 @@ function observeFlags(args: ParsedArgs, cwd: string): ObserveInput {
     throw usageError("'--wait-timeout-ms' bounds --wait or --until-*; give one of them");
   }
   return {
-    snapshotAfterMs: uintFlag(args, "snapshot-after", 10_000),
+    snapshotAfterMs: durationFlag(args, "snapshot-after", 10_000),
     tailLines: uintFlag(args, "tail-lines", 50),
     maxBytes: uintFlag(args, "max-bytes", 65_536),
     wait,
-    waitPollMs: uintFlag(args, "wait-poll-ms", 200),
-    ...(waitTimeout === undefined ? {} : { waitTimeoutMs: uintFlag(args, "wait-timeout-ms", 0) }),
+    waitPollMs: durationFlag(args, "wait-poll-ms", 200),
+    ...(waitTimeout === undefined ? {} : { waitTimeoutMs: durationFlag(args, "wait-timeout-ms", 0) }),
     ...(until ? { until } : {}),
     forwardExit,
   };
@@ -153,7 +164,12 @@ export const DISPATCH: Record<string, Dispatch> = {
     const signal = await signalFlag(args);
     const { restartCommand } = await import("../commands/restart.ts");
     return restartCommand(
-      { jobId: jobId(args), signal, killAfterMs: uintFlag(args, "kill-after", 5000), ...observeFlags(args, ctx.cwd) },
+      {
+        jobId: jobId(args),
+        signal,
+        killAfterMs: durationFlag(args, "kill-after", 5000),
+        ...observeFlags(args, ctx.cwd),
+      },
       ctx,
     );
   },
@@ -170,11 +186,18 @@ export const DISPATCH: Record<string, Dispatch> = {
     if (all && id !== undefined) throw usageError("'delete --all' cannot be used with a JOB_ID");
     if (!all && id === undefined) throw usageError("'delete' needs a JOB_ID or --all");
     const { deleteCommand } = await import("../commands/delete.ts");
-    return deleteCommand({ jobId: id, all, dryRun: flagSet(args, "dry-run") }, ctx);
+    return deleteCommand({ jobId: id, all, dryRun: flagSet(args, "dry-run"), limit: uintFlag(args, "limit", 50) }, ctx);
   },
   async gc(args, ctx) {
     const { gcCommand } = await import("../commands/gc.ts");
-    return gcCommand({ olderThan: flagValue(args, "older-than"), dryRun: flagSet(args, "dry-run") }, ctx);
+    return gcCommand(
+      {
+        olderThan: flagValue(args, "older-than"),
+        dryRun: flagSet(args, "dry-run"),
+        limit: uintFlag(args, "limit", 50),
+      },
+      ctx,
+    );
   },
   async "notify set"(args, ctx) {
     const flags: NotifyFlags = { ...outputFlags(args), notifyCommand: flagValue(args, "command") };
@@ -229,8 +252,8 @@ export const DISPATCH: Record<string, Dispatch> = {
     return waitCommand(
       {
         jobIds: args.positionals,
-        pollMs: uintFlag(args, "poll-ms", 200),
-        timeoutMs: uintFlag(args, "timeout-ms", 0),
+        pollMs: durationFlag(args, "poll-ms", 200),
+        timeoutMs: durationFlag(args, "timeout-ms", 0),
         any: flagSet(args, "any"),
         tailLines: uintFlag(args, "tail-lines", WAIT_TAIL_LINES),
         maxBytes: uintFlag(args, "max-bytes", WAIT_MAX_BYTES),
@@ -249,7 +272,7 @@ export const DISPATCH: Record<string, Dispatch> = {
   },
   async list(args, ctx) {
     const { listCommand, LIST_STATES } = await import("../commands/list.ts");
-    const state = enumFlag(args, "state", LIST_STATES);
+    const states = enumFlags(args, "state", LIST_STATES);
     const tags = flagValues(args, "tag");
     for (const t of tags) {
       if (!isValidTagPattern(t)) {
@@ -263,7 +286,7 @@ export const DISPATCH: Record<string, Dispatch> = {
       {
         all: flagSet(args, "all"),
         cwd: flagValue(args, "cwd"),
-        state,
+        states,
         limit: uintFlag(args, "limit", 50),
         tags,
         key: flagValue(args, "key"),

@@ -3,6 +3,7 @@
 // Why a pass of our own before cac: `run` takes everything from its first positional word on as
 // the job's command (`run echo --wait` passes --wait to echo), numbers must stay exact strings
 // (mri would turn `1e3` into 1000 and read `-5` as a flag), and conflicting flags must be caught.
+import { DURATION_FORMS, parseDurationMs } from "../core/duration.ts";
 import { usageError } from "../core/errors.ts";
 import { COMMAND_GROUPS, type CommandSpec, type FlagSpec, findCommand, GLOBAL_FLAGS } from "./spec.ts";
 
@@ -155,4 +156,14 @@ export function uintFlag(args: ParsedArgs, name: string, fallback: number): numb
     throw usageError(`invalid value ${JSON.stringify(raw)} for '--${name}': expected a non-negative integer`);
   }
   return Number(raw);
+}
+
+/** A duration flag (D34): bare milliseconds or 500ms, 30s, 10m, 2h, 1d; anything else is a usage error. */
+export function durationFlag(args: ParsedArgs, name: string, fallback: number): number {
+  const raw = flagValue(args, name);
+  if (raw === undefined) return fallback;
+  const ms = parseDurationMs(raw);
+  if (ms === undefined)
+    throw usageError(`invalid duration ${JSON.stringify(raw)} for '--${name}': expected ${DURATION_FORMS}`);
+  return ms;
 }

@@ -32,16 +32,17 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "help", desc: "Display help" },
 ];
 
+/** A duration flag (D34): bare milliseconds, or 500ms, 30s, 10m, 2h, 1d. */
 const ms = (name: string, desc: string, def?: string): FlagSpec => ({
   name,
-  value: "ms",
+  value: "duration",
   desc,
   ...(def ? { default: def } : {}),
 });
 
 const RUN_DEFINITION: FlagSpec[] = [
-  ms("timeout", "TERM the job's process group after this many ms (0 = none)", "0"),
-  ms("kill-after", "Then KILL what is still alive after this many ms (0 = at once)", "0"),
+  ms("timeout", "TERM the job's process group after this long (0 = none)", "0"),
+  ms("kill-after", "Then KILL what is still alive after this long (0 = at once)", "0"),
   { name: "cwd", value: "dir", desc: "Working directory of the job (default: the current one)" },
   { name: "env", value: "KEY=VALUE", multi: true, desc: "Set a variable for the job (repeatable)" },
   { name: "env-file", value: "file", multi: true, desc: "Read KEY=VALUE lines from a file (repeatable)" },
@@ -54,7 +55,7 @@ const RUN_DEFINITION: FlagSpec[] = [
   { name: "mask", value: "KEY", multi: true, desc: "Show the value of this --env key as *** (repeatable)" },
   { name: "tag", value: "tag", multi: true, desc: "Tag the job, e.g. ci or project.build (repeatable)" },
   { name: "key", value: "key", desc: "Idempotency key: while a job with it is live, answer that job (reused)" },
-  ms("progress-every", "Refresh state.json's updated_at every N ms while running (0 = off)", "0"),
+  ms("progress-every", "Refresh state.json's updated_at this often while running (0 = off)", "0"),
   { name: "config", value: "path", desc: "config.toml to read the shell wrapper from" },
   { name: "shell-wrapper", value: '"PROG ARGS"', desc: 'Shell wrapper for this job, e.g. "bash -lc"' },
 ];
@@ -88,15 +89,23 @@ const FORWARD_EXIT: FlagSpec = {
 };
 
 const OBSERVE: FlagSpec[] = [
-  ms("snapshot-after", "Observe up to N ms (max 10000) before answering (0 = answer at once)", "10000"),
+  ms("snapshot-after", "Observe up to this long (max 10s) before answering (0 = answer at once)", "10000"),
   { name: "tail-lines", value: "n", desc: "Lines of each log in the snapshot (0 = no limit)", default: "50" },
   { name: "max-bytes", value: "n", desc: "Bytes of each log in the snapshot", default: "65536" },
   { name: "wait", desc: "Block until the job ends" },
   ms("wait-poll-ms", "Fallback poll interval while waiting", "200"),
-  ms("wait-timeout-ms", "With --wait or --until-*: give up waiting after N ms (0 = never)"),
+  ms("wait-timeout-ms", "With --wait or --until-*: give up waiting after this long (0 = never)"),
   ...UNTIL,
   FORWARD_EXIT,
 ];
+
+/** gc and delete --all: the bound on listed entries (D37). */
+const REMOVAL_LIMIT: FlagSpec = {
+  name: "limit",
+  value: "n",
+  desc: "List at most N jobs, deleted first (0 = all); the counts cover all",
+  default: "50",
+};
 
 /** Every subcommand, in help order. */
 export const COMMANDS: CommandSpec[] = [
@@ -132,7 +141,7 @@ export const COMMANDS: CommandSpec[] = [
     desc: "Wait until jobs end, or a readiness condition holds (or the timeout)",
     flags: [
       ms("poll-ms", "Fallback poll interval", "200"),
-      ms("timeout-ms", "Give up after N ms (0 = never)", "0"),
+      ms("timeout-ms", "Give up after this long (0 = never)", "0"),
       { name: "any", desc: "With several jobs: end when the first one ends" },
       { name: "tail-lines", value: "n", desc: "Lines of each log in final_snapshot (0 = no limit)", default: "50" },
       { name: "max-bytes", value: "n", desc: "Bytes of each log in final_snapshot", default: "16384" },
@@ -158,7 +167,12 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       { name: "all", desc: "Jobs of every directory" },
       { name: "cwd", value: "dir", desc: "Jobs started in this directory" },
-      { name: "state", value: "state", desc: "created|running|exited|killed|failed|unknown" },
+      {
+        name: "state",
+        value: "state",
+        multi: true,
+        desc: "created|running|exited|killed|failed|unknown (repeatable, any matches)",
+      },
       { name: "limit", value: "n", desc: "At most N jobs (0 = all)", default: "50" },
       { name: "key", value: "key", desc: "Only the job started with this --key" },
       {
@@ -190,7 +204,7 @@ COMMANDS.push(
     desc: "Stop the job if it runs, then run it again under the same id (logs cleared)",
     flags: [
       { name: "signal", value: "name", desc: "Signal that stops a running job", default: "TERM" },
-      ms("kill-after", "KILL what is still alive this many ms after the signal", "5000"),
+      ms("kill-after", "KILL what is still alive this long after the signal", "5000"),
       ...OBSERVE,
     ],
     positionals: 1,
@@ -209,6 +223,7 @@ COMMANDS.push(
     flags: [
       { name: "all", desc: "Every finished job whose cwd is the current directory" },
       { name: "dry-run", desc: "Report what would be deleted, delete nothing" },
+      REMOVAL_LIMIT,
     ],
     positionals: 0,
     optionalPositionals: 1,
@@ -220,6 +235,7 @@ COMMANDS.push(
     flags: [
       { name: "older-than", value: "duration", desc: "30d, 24h, 60m, 3600s or seconds", default: "30d" },
       { name: "dry-run", desc: "Report what would be deleted, delete nothing" },
+      REMOVAL_LIMIT,
     ],
     positionals: 0,
   },

@@ -28,6 +28,15 @@ const valueFlags = () => [
 const topWords = () => [...new Set(COMMANDS.map((c) => c.name.split(" ")[0] as string)), "help"].join(" ");
 const SIGNALS = "TERM INT KILL HUP QUIT USR1 USR2 STOP CONT";
 const STATES = "created running exited killed failed unknown";
+/** Flags with a closed set of values, offered after the flag. */
+const CHOICES: [string, string][] = [
+  ["--signal", SIGNALS],
+  ["--state", STATES],
+  ["--output-stream", "stdout stderr either"],
+  ["--output-match-type", "contains regex"],
+];
+const CHOICE_FLAGS = CHOICES.map(([f]) => f);
+const FILE_FLAGS = ["--cwd", "--root", "--log", "--env-file", "--config"];
 
 /** Job ids for the completion of `command`: the caller's cwd, filtered by state; one per line. */
 export async function completeIds(command: string, ctx: Ctx): Promise<string> {
@@ -62,11 +71,10 @@ _agent_exec() {
     i=$((i+1))
   done
   case "$prev" in
-    --signal) COMPREPLY=($(compgen -W "${SIGNALS}" -- "$cur")); return 0 ;;
-    --state) COMPREPLY=($(compgen -W "${STATES}" -- "$cur")); return 0 ;;
-    --cwd|--root|--log|--env-file|--config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+${CHOICES.map(([f, words]) => `    ${f}) COMPREPLY=($(compgen -W "${words}" -- "$cur")); return 0 ;;`).join("\n")}
+    ${FILE_FLAGS.join("|")}) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     ${valueFlags()
-      .filter((f) => !["--signal", "--state", "--cwd", "--root", "--log", "--env-file", "--config"].includes(f))
+      .filter((f) => !CHOICE_FLAGS.includes(f) && !FILE_FLAGS.includes(f))
       .join("|")}) COMPREPLY=(); return 0 ;;
   esac
   if [ -z "$cmd" ]; then
@@ -80,6 +88,7 @@ _agent_exec() {
 ${cases}
   esac
   if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); return 0; fi
+  if [ "$cmd" = completions ]; then COMPREPLY=($(compgen -W "${SHELLS.join(" ")}" -- "$cur")); return 0; fi
   if [ "$ids" = 1 ]; then
     local list
     if [ -n "$root" ]; then list=$("\${COMP_WORDS[0]}" _complete "$cmd" --root "$root" 2>/dev/null)
@@ -116,9 +125,8 @@ _agent_exec() {
     (( i += 1 ))
   done
   case "\${words[CURRENT-1]}" in
-    --signal) compadd -- ${SIGNALS}; return ;;
-    --state) compadd -- ${STATES}; return ;;
-    --cwd|--root|--log|--env-file|--config) _files; return ;;
+${CHOICES.map(([f, words]) => `    ${f}) compadd -- ${words}; return ;;`).join("\n")}
+    ${FILE_FLAGS.join("|")}) _files; return ;;
   esac
   if [[ -z "$cmd" ]]; then
     if [[ "$PREFIX" == -* ]]; then compadd -- --root --yaml --verbose --help --version
@@ -130,6 +138,7 @@ _agent_exec() {
 ${cases}
   esac
   if [[ "$PREFIX" == -* ]]; then compadd -- $opts; return; fi
+  if [[ "$cmd" == completions ]]; then compadd -- ${SHELLS.join(" ")}; return; fi
   if (( ids )); then
     local -a list
     if [[ -n "$root" ]]; then list=(\${(f)"$(\${words[1]} _complete "$cmd" --root "$root" 2>/dev/null)"})
@@ -162,8 +171,14 @@ function fish(): string {
     }
     if (takesId(c)) lines.push(`complete -c agent-exec -n "${cond}" -a "(__agent_exec_ids '${c.name}')"`);
   }
-  lines.push(`complete -c agent-exec -n "__fish_seen_subcommand_from kill" -l signal -a "${SIGNALS}"`);
-  lines.push(`complete -c agent-exec -n "__fish_seen_subcommand_from list" -l state -a "${STATES}"`);
+  for (const c of COMMANDS) {
+    const word = c.name.split(" ").at(-1) as string;
+    for (const [flag, words] of CHOICES) {
+      if (!c.flags.some((f) => `--${f.name}` === flag)) continue;
+      lines.push(`complete -c agent-exec -n "__fish_seen_subcommand_from ${word}" -l ${flag.slice(2)} -a "${words}"`);
+    }
+  }
+  lines.push(`complete -c agent-exec -n "__fish_seen_subcommand_from completions" -a "${SHELLS.join(" ")}"`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -15,6 +15,7 @@ import { writeEnvFileValues, writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
 import { agentEnvNames } from "../supervisor/agent-env.ts";
 import { buildChildEnv, ENV_KEY, maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
+import { displayCommand } from "./command-display.ts";
 import type { Ctx } from "./context.ts";
 import { checkLaunchable, type EnvFileValues } from "./launch-checks.ts";
 
@@ -164,7 +165,12 @@ async function newId(): Promise<string> {
 }
 
 /** The meta.json record of a definition (§2.4, in its field order), with masked env values. */
-export function buildMeta(def: Definition, id: string, root: string, agentEnv: string[]): MetaRecord {
+export function buildMeta(
+  def: Definition,
+  id: string,
+  root: string,
+  extras: { agentEnv: string[]; secrets: string[] },
+): MetaRecord {
   const { input } = def;
   const meta: Record<string, unknown> = {
     job: { id },
@@ -185,8 +191,16 @@ export function buildMeta(def: Definition, id: string, root: string, agentEnv: s
   meta.kill_after_ms = input.killAfterMs;
   meta.progress_every_ms = input.progressEveryMs;
   meta.shell_wrapper = def.wrapper;
-  meta.agent_env = agentEnv;
+  meta.agent_env = extras.agentEnv;
   if (input.key !== undefined) meta.key = input.key;
+  // D35: a command that holds a masked value is redacted now, while the values are known (meta.json
+  // does not keep them); any other is shown from its argv when read.
+  const secrets = extras.secrets;
+  if (secrets.some((v) => input.command.some((w) => w.includes(v)))) {
+    const shown = displayCommand(input.command, secrets);
+    meta.command_display = shown.command;
+    if (shown.truncated) meta.command_display_truncated = true;
+  }
   return meta as unknown as MetaRecord;
 }
 
@@ -233,12 +247,14 @@ export async function writeNewJob(
       // D28: the values to redact are on record before the job can print a byte; every file
       // in the job directory is the owner's alone (D44), the logs with their raw bytes included.
       const env = plannedEnv(def.input, def.envFileValues, ctx);
-      if (def.input.mask.length > 0) writeMasks(paths, maskedValues(def.input.mask, env));
+      const secrets = maskedValues(def.input.mask, env);
+      if (secrets.length > 0) writeMasks(paths, secrets);
       for (const p of [paths.stdout, paths.stderr, paths.full]) closeSync(openSync(p, "a", 0o600));
       // The env items, unmasked, for `start` and `restart` (X8): a 0600 file, never meta.json.
       if (def.input.env.length > 0) writeSecrets(paths, def.input.env);
       if (status === "running" && def.envFiles.length > 0) writeEnvFileValues(paths, def.envFileValues);
-      const meta = { ...buildMeta(def, id, ctx.root, agentEnvNames(env, def.agentEnv)), ...extra };
+      const agentEnv = agentEnvNames(env, def.agentEnv);
+      const meta = { ...buildMeta(def, id, ctx.root, { agentEnv, secrets }), ...extra };
       writeMeta(paths, meta);
       return { id, paths, meta };
     } catch (err) {

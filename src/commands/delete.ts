@@ -8,11 +8,14 @@ import { reconcile } from "../store/observe.ts";
 import { isValidIdArgument, type JobPaths, jobPaths } from "../store/paths.ts";
 import { removeJobDir } from "../store/remove.ts";
 import type { Ctx, Outcome } from "./context.ts";
+import { REMOVAL_LIST_LIMIT, removalReport } from "./removal-report.ts";
 
 export interface DeleteInput {
   jobId?: string;
   all: boolean;
   dryRun: boolean;
+  /** At most this many entries in `jobs` (0 = all, D37). */
+  limit?: number;
 }
 
 interface Entry {
@@ -32,14 +35,17 @@ export function currentState(paths: JobPaths): string {
 /** Deletes one job (any state but running) or every finished job whose cwd is the caller's. */
 export async function deleteCommand(input: DeleteInput, ctx: Ctx): Promise<Outcome> {
   const jobs: Entry[] = input.jobId === undefined ? await deleteAll(input.dryRun, ctx) : [await deleteOne(input, ctx)];
+  const report = removalReport(jobs, input.limit ?? REMOVAL_LIST_LIMIT);
   return {
     payload: {
       type: "delete",
       root: ctx.root,
       dry_run: input.dryRun,
-      deleted: jobs.filter((j) => j.action === "deleted").length,
-      skipped: jobs.filter((j) => j.action === "skipped").length,
-      jobs,
+      deleted: report.deleted,
+      would_delete: report.would_delete,
+      skipped: report.skipped,
+      jobs: report.jobs,
+      truncated: report.truncated,
     },
   };
 }

@@ -9,11 +9,14 @@ import { isValidIdArgument, jobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
 import { dirSize, removeJobDir } from "../store/remove.ts";
 import type { Ctx, Outcome } from "./context.ts";
+import { REMOVAL_LIST_LIMIT, removalReport } from "./removal-report.ts";
 
 export interface GcInput {
   /** The flag text, verbatim; undefined means the default 30d. */
   olderThan?: string;
   dryRun: boolean;
+  /** At most this many entries in `jobs` (0 = all, D37). */
+  limit?: number;
 }
 
 const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, "": 1000 };
@@ -106,6 +109,7 @@ export async function gcCommand(input: GcInput, ctx: Ctx, now = Date.now()): Pro
       skippedEntries++; // it vanished or became unreadable while we looked
     }
   }
+  const report = removalReport(jobs, input.limit ?? REMOVAL_LIST_LIMIT, skippedEntries);
   return {
     payload: {
       type: "gc",
@@ -113,10 +117,12 @@ export async function gcCommand(input: GcInput, ctx: Ctx, now = Date.now()): Pro
       dry_run: input.dryRun,
       older_than: text,
       older_than_source: input.olderThan === undefined ? "default" : "flag",
-      deleted: jobs.filter((j) => j.action === "deleted").length,
-      skipped: jobs.filter((j) => j.action === "skipped").length + skippedEntries,
+      deleted: report.deleted,
+      would_delete: report.would_delete,
+      skipped: report.skipped,
       freed_bytes: jobs.filter((j) => j.action !== "skipped").reduce((n, j) => n + j.bytes, 0),
-      jobs,
+      jobs: report.jobs,
+      truncated: report.truncated,
     },
   };
 }

@@ -37,16 +37,20 @@ export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> 
       `invalid job state: job ${job.id} is created and has no process to signal; start it or delete it`,
     );
   }
+  let sent = false;
   if (!TERMINAL.has(state.job.status)) {
     if (!NON_TERMINATING.has(input.signal)) markKill(job.paths, input.signal);
-    await deliver(job.paths, input.signal, state.pgid, supervisorAlive);
+    sent = await deliver(job.paths, input.signal, state.pgid, supervisorAlive);
     if (!NON_TERMINATING.has(input.signal)) {
       state = (await waitForTerminal(job.paths, { timeoutMs: OUTCOME_WAIT_MS, pollMs: 50 })).observed.state;
     } else {
       state = observe(job.paths).state;
     }
   }
-  const out: Record<string, unknown> = { type: "kill", job_id: job.id, signal: input.signal, state: state.job.status };
+  // D39: `signal` only when one was sent, so a finished job's answer cannot read as a delivery.
+  const out: Record<string, unknown> = { type: "kill", job_id: job.id, signal_sent: sent };
+  if (sent) out.signal = input.signal;
+  out.state = state.job.status;
   if (TERMINAL.has(state.job.status)) put(out, "exit_code", state.result.exit_code);
   return { payload: out as Outcome["payload"] };
 }
@@ -55,33 +59,31 @@ export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> 
  * Signals the job's process group. In the instant after launch the group does not exist yet:
  * then a kill.request file hands the signal to the supervisor, which applies it right after it
  * spawns the child; whichever side renames the request first delivers it, so it is sent once.
+ * Returns whether a signal went out (or is the supervisor's to apply): false when the group was gone.
  */
 async function deliver(
   paths: JobPaths,
   signal: string,
   pgid: number | undefined,
   supervisorAlive: boolean,
-): Promise<void> {
-  if (pgid !== undefined) {
-    signalGroup(pgid, signal);
-    return;
-  }
+): Promise<boolean> {
+  if (pgid !== undefined) return signalGroup(pgid, signal);
   if (!supervisorAlive) {
     // The supervisor died before it recorded the group: find the job by the logs it writes to.
-    for (const g of logWriterGroups([paths.stdout, paths.stderr])) signalGroup(g, signal);
-    return;
+    let sent = false;
+    for (const g of logWriterGroups([paths.stdout, paths.stderr])) sent = signalGroup(g, signal) || sent;
+    return sent;
   }
   atomicWrite(paths.killRequest, signal);
   const deadline = monoMs() + OUTCOME_WAIT_MS;
   while (monoMs() < deadline) {
     const s = tryReadState(paths);
-    if (!s || TERMINAL.has(s.job.status)) return;
-    if (s.pgid !== undefined) {
-      if (claim(paths)) signalGroup(s.pgid, signal);
-      return;
-    }
+    // Ended first: if the request is still ours to take, the supervisor never applied it.
+    if (!s || TERMINAL.has(s.job.status)) return !claim(paths);
+    if (s.pgid !== undefined) return claim(paths) ? signalGroup(s.pgid, signal) : true;
     await Bun.sleep(5);
   }
+  return true; // still pending: the supervisor applies it right after it spawns the child
 }
 
 /**

@@ -8,6 +8,7 @@ import { type JobFacts, ListCache } from "../store/list-cache.ts";
 import { reconcile } from "../store/observe.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import { tagMatches } from "../store/tags.ts";
+import { addCommandFields } from "./command-display.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { addOutcome } from "./job-view.ts";
@@ -18,6 +19,8 @@ export interface ListInput {
   all: boolean;
   cwd?: string;
   state?: (typeof LIST_STATES)[number];
+  /** Any of these states matches (D40: `--state` is repeatable); combined with `state`. */
+  states?: (typeof LIST_STATES)[number][];
   limit: number;
   tags: string[];
   /** Only the job started with this idempotency key (X7). */
@@ -51,6 +54,7 @@ function readFacts(paths: JobPaths): JobFacts | null {
   const state = raw && raw.job.status === "running" ? reconcile(paths, raw).state : raw;
   const status = state ? state.job.status : "unknown";
   const summary: Record<string, unknown> = { job_id: meta.job.id, state: status };
+  addCommandFields(summary, meta);
   if (state) put(summary, "exit_code", state.result.exit_code);
   summary.created_at = meta.created_at;
   if (state) {
@@ -88,6 +92,7 @@ export async function listCommand(input: ListInput, ctx: Ctx): Promise<Outcome> 
       return { payload: { type: "list", root: ctx.root, jobs: [], truncated: false, skipped: 0 } };
     throw new AgentExecError("internal_error", `cannot read jobs root ${ctx.root}: ${(err as Error).message}`);
   }
+  const wanted: ReadonlySet<string> = new Set([...(input.state ? [input.state] : []), ...(input.states ?? [])]);
   const rows: Row[] = [];
   let skipped = 0;
   const cache = new ListCache(ctx.root, entries.length);
@@ -100,7 +105,7 @@ export async function listCommand(input: ListInput, ctx: Ctx): Promise<Outcome> 
     }
     if (cwdFilter !== undefined && facts.cwd !== cwdFilter) continue;
     if (!input.tags.every((p) => tagMatches(p, facts.tags))) continue;
-    if (input.state !== undefined && facts.status !== input.state) continue;
+    if (wanted.size > 0 && !wanted.has(facts.status)) continue;
     if (input.key !== undefined && facts.summary.key !== input.key) continue;
     rows.push({ summary: facts.summary, started: facts.started, id: facts.id });
   }

@@ -1,6 +1,6 @@
 // `schema`: JSON Schema (draft-07) of every response, event and HTTP request body, from the zod schemas (D18).
 import { z } from "zod";
-import { EVENTS, RESPONSES } from "../core/envelope.ts";
+import { EVENTS, LEGACY_RESPONSES, RESPONSES } from "../core/envelope.ts";
 import { ExecBody, KillBody } from "../http/request.ts";
 import { MetaSchema, StateSchema } from "../store/job-schema.ts";
 import type { Outcome } from "./context.ts";
@@ -21,6 +21,8 @@ export function buildSchemaDocument(generatedAt: string): Record<string, unknown
     definitions[name] = rest;
   };
   for (const [type, schema] of Object.entries(RESPONSES)) add(`${pascal(type)}Response`, schema);
+  // A renamed type keeps its definition under a Legacy name, so a document with the old name validates.
+  for (const [type, schema] of Object.entries(LEGACY_RESPONSES)) add(`Legacy${pascal(type)}Response`, schema);
   for (const [type, schema] of Object.entries(EVENTS)) add(`${pascal(type)}Event`, schema);
   add("MetaFile", MetaSchema);
   add("StateFile", StateSchema);
@@ -32,7 +34,10 @@ export function buildSchemaDocument(generatedAt: string): Record<string, unknown
     $id: "https://agent-exec.dev/schema/0.1.json",
     $comment: generatedAt,
     title: "agent-exec responses, events and job files (schema_version 0.1)",
-    oneOf: Object.keys(RESPONSES).map((type) => ({ $ref: `#/definitions/${pascal(type)}Response` })),
+    oneOf: [
+      ...Object.keys(RESPONSES).map((type) => ({ $ref: `#/definitions/${pascal(type)}Response` })),
+      ...Object.keys(LEGACY_RESPONSES).map((type) => ({ $ref: `#/definitions/Legacy${pascal(type)}Response` })),
+    ],
     definitions,
   };
 }

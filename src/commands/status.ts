@@ -1,6 +1,7 @@
 // `status <id>`: the job's persisted state, reconciled against a dead supervisor (§3.4, D8).
 import { readMeta, resolveJob } from "../store/job-store.ts";
 import { observe } from "../store/observe.ts";
+import { addCommandFields } from "./command-display.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { attemptOf, currentCursor } from "./job-output.ts";
@@ -16,6 +17,7 @@ export async function statusCommand(input: StatusInput, ctx: Ctx): Promise<Outco
   const meta = readMeta(job.paths);
   const { state, supervisorAlive } = observe(job.paths);
   const out: Record<string, unknown> = { type: "status", job_id: job.id, state: state.job.status };
+  addCommandFields(out, meta);
   put(out, "exit_code", state.result.exit_code);
   out.created_at = meta.created_at;
   put(out, "started_at", state.job.started_at);

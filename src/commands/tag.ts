@@ -21,5 +21,5 @@ export async function tagSetCommand(input: TagSetInput, ctx: Ctx): Promise<Outco
     writeMeta(job.paths, { ...meta, tags });
     bumpListGeneration(ctx.root);
   });
-  return { payload: { type: "tag_set", job_id: job.id, tags } };
+  return { payload: { type: "tag.set", job_id: job.id, tags } };
 }

@@ -85,10 +85,18 @@ export const RestartResponse = z.strictObject({
   attempt: Int.min(1).describe("Which run of the job this is: 1, then one more per restart (X8)"),
 });
 
+/** D35: which job is which. */
+const described = {
+  command: z.string().describe("argv joined for display, masked values as ***, at most 200 chars"),
+  command_truncated: z.literal(true).optional(),
+  cwd: z.string().optional(),
+};
+
 export const StatusResponse = z.strictObject({
   ...envelope("status"),
   job_id: z.string(),
   state: State,
+  ...described,
   created_at: Timestamp,
   started_at: Timestamp.optional(),
   finished_at: Timestamp.optional(),
@@ -140,7 +148,8 @@ export const WaitResponse = z.strictObject({
 export const KillResponse = z.strictObject({
   ...envelope("kill"),
   job_id: z.string(),
-  signal: z.string(),
+  signal_sent: z.boolean(),
+  signal: z.string().optional(),
   state: State,
   exit_code: Int.optional(),
 });
@@ -148,6 +157,7 @@ export const KillResponse = z.strictObject({
 export const JobSummarySchema = z.strictObject({
   job_id: z.string(),
   state: z.enum(["created", "running", "exited", "killed", "failed", "unknown"]),
+  ...described,
   created_at: Timestamp,
   started_at: Timestamp.optional(),
   finished_at: Timestamp.optional(),
@@ -214,7 +224,15 @@ export const NotifySetResponse = z.strictObject({
   }),
 });
 
-export const TagSetResponse = z.strictObject({ ...envelope("tag_set"), job_id: z.string(), tags: z.array(z.string()) });
+/** Two-word commands answer with a dotted type, like the events: `tag.set`, `notify.set`. */
+export const TagSetResponse = z.strictObject({ ...envelope("tag.set"), job_id: z.string(), tags: z.array(z.string()) });
+
+/** What `tag set` answered before 0.3 (`tag_set`); still in `schema` so old documents stay readable. */
+export const LegacyTagSetResponse = z.strictObject({
+  ...envelope("tag_set"),
+  job_id: z.string(),
+  tags: z.array(z.string()),
+});
 
 const removal = {
   job_id: z.string(),
@@ -228,8 +246,10 @@ export const DeleteResponse = z.strictObject({
   root: z.string(),
   dry_run: z.boolean(),
   deleted: UInt,
+  would_delete: UInt,
   skipped: UInt,
   jobs: z.array(z.strictObject(removal)),
+  truncated: z.boolean(),
 });
 
 export const GcResponse = z.strictObject({
@@ -239,9 +259,11 @@ export const GcResponse = z.strictObject({
   older_than: z.string(),
   older_than_source: z.enum(["flag", "default"]),
   deleted: UInt,
+  would_delete: UInt,
   skipped: UInt,
   freed_bytes: UInt,
   jobs: z.array(z.strictObject({ ...removal, bytes: UInt })),
+  truncated: z.boolean(),
 });
 
 export const SchemaResponse = z.strictObject({
@@ -317,7 +339,7 @@ export const RESPONSES = {
   kill: KillResponse,
   list: ListResponse,
   create: CreateResponse,
-  tag_set: TagSetResponse,
+  "tag.set": TagSetResponse,
   "notify.set": NotifySetResponse,
   delete: DeleteResponse,
   gc: GcResponse,
@@ -326,6 +348,9 @@ export const RESPONSES = {
   serve: ServeResponse,
   error: ErrorResponse,
 } as const;
+
+/** Response types that were renamed, by their old `type` value: described, never produced. */
+export const LEGACY_RESPONSES = { tag_set: LegacyTagSetResponse } as const;
 
 /** Both event types by their `event_type` value. */
 export const EVENTS = { "job.finished": JobFinishedEvent, "job.output.matched": OutputMatchedEvent } as const;

@@ -40,11 +40,20 @@ export class StdinRelay {
     this.reading = true;
     read(this.fd, this.buf, 0, this.buf.length, null, (err, n) => {
       this.reading = false;
-      if (this.done) return this.close();
-      if (err || n === 0) return this.stop();
+      if (this.done) {
+        this.close();
+        return;
+      }
+      if (err || n === 0) {
+        this.stop();
+        return;
+      }
       for (const frame of this.decoder.push(this.buf.subarray(0, n))) {
         if (frame.type === DATA) this.write(frame.data);
-        else if (frame.type === EOF) return this.stop();
+        else if (frame.type === EOF) {
+          this.stop();
+          return;
+        }
       }
       this.next();
     });
@@ -70,7 +79,10 @@ export class StdinRelay {
     try {
       unlinkSync(this.fifo);
     } catch {}
-    if (!this.reading) return this.close();
+    if (!this.reading) {
+      this.close();
+      return;
+    }
     // Closing the descriptor under a pending read could let that read consume another file that
     // reuses the number: wake the read with a byte of our own, and close when it returns.
     try {

@@ -61,7 +61,7 @@ export function bumpListGeneration(root: string): void {
     } catch {}
   }
 }
-const VERSION = 3;
+const VERSION = 4;
 const COARSE_MTIME_MS = 1000;
 const TRUST_MS = 300_000;
 

@@ -50,6 +50,10 @@ export interface MetaRecord {
   key?: string;
   /** `run --log PATH`: where full.log lines go (kept for `restart`). */
   log_path?: string;
+  /** D35: the command as `status` and `list` show it, masked values redacted, at most 200 chars. */
+  command_display?: string;
+  /** True when `command_display` was cut. */
+  command_display_truncated?: boolean;
   /**
    * Log sizes when the output-match settings were last saved by `notify set`: lines that start
    * before these offsets were written earlier and are never matched (no replay).
@@ -134,6 +138,8 @@ export function checkMeta(v: unknown): MetaRecord | undefined {
   if (!optStr(v.cwd) || !optStrArr(v.tags) || !optStrArr(v.env_files) || !optStrArr(v.shell_wrapper)) return undefined;
   if (!optStrArr(v.agent_env) || !optStr(v.key) || !optStr(v.log_path)) return undefined;
   if (v.inherit_env !== undefined && typeof v.inherit_env !== "boolean") return undefined;
+  if (!optStr(v.command_display)) return undefined;
+  if (v.command_display_truncated !== undefined && typeof v.command_display_truncated !== "boolean") return undefined;
   if (!optInt(v.timeout_ms) || !optInt(v.kill_after_ms) || !optInt(v.progress_every_ms)) return undefined;
   if (v.notification !== undefined && !checkNotification(v.notification)) return undefined;
   const since = v.output_match_since;

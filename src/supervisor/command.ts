@@ -8,13 +8,33 @@ export const DEFAULT_WRAPPER: readonly string[] = ["sh", "-lc"];
  * argv mode, `W 'exec "$@"' -- cmd args...`: `--` becomes $0, the words become $1..., and the
  * shell replaces itself with the workload so the recorded pid is the workload's own.
  */
-export function childArgv(wrapper: readonly string[], command: readonly string[]): string[] {
-  if (command.length === 1) return [...wrapper, command[0] as string];
-  return [...wrapper, 'exec "$@"', "--", ...command];
+export function childArgv(wrapper: readonly string[], command: readonly string[], path?: string): string[] {
+  const restore = path !== undefined && isPosixShellC(wrapper) ? `PATH=${shQuote(path)}; export PATH; ` : "";
+  if (command.length === 1) return [...wrapper, `${restore}${command[0] as string}`];
+  return [...wrapper, `${restore}exec "$@"`, "--", ...command];
 }
 
 /** What an environment variable name may be (D43): `=` or NUL in a name would corrupt the env block. */
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** POSIX shells whose `-c` script can restore PATH (D33); other wrappers get the command untouched. */
+const POSIX_SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"]);
+
+/**
+ * True for a wrapper like `sh -lc` or `bash -c`: a known POSIX shell whose last word is a flag
+ * cluster ending in `c`, so the next word is the script. Why D33 needs it: a login shell sources
+ * /etc/profile, which on many systems sets PATH from scratch (Debian does for root), so a tool
+ * first on the caller's PATH (a virtualenv, node_modules/.bin) would vanish; the script sets the
+ * job's PATH again after the profile ran, on the same line so the user's line numbers stay.
+ */
+function isPosixShellC(wrapper: readonly string[]): boolean {
+  const prog = (wrapper[0] ?? "").split("/").at(-1) ?? "";
+  const last = wrapper.at(-1) ?? "";
+  return wrapper.length >= 2 && POSIX_SHELLS.has(prog) && /^-[a-z]*c$/.test(last);
+}
+
+/** A single-quoted POSIX shell word. */
+const shQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** Splits `KEY=VALUE` at the first `=`; an item without `=` sets KEY to "". */
 export function splitEnvItem(item: string): [string, string] {

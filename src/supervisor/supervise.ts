@@ -184,7 +184,9 @@ class Supervisor {
       const files = takeEnvFileValues(this.paths) ?? legacyEnvFiles(meta);
       env = buildChildEnv(process.env, meta.inherit_env, files, envItems);
       applyAgentEnv(env, meta.agent_env ?? [], this.state.job.id);
-      argv = childArgv(wrapper, meta.command);
+      // D33: the job's own PATH (the caller's or --env PATH) survives a login profile; with
+      // --no-inherit-env and no --env PATH there is none to restore, so the profile's stands.
+      argv = childArgv(wrapper, meta.command, env.PATH);
       const w0 = argv[0] as string;
       // Look the wrapper up on the invoker's PATH: with --no-inherit-env the child's env has none.
       const found = Bun.which(w0, { PATH: process.env.PATH ?? "/usr/bin:/bin" });

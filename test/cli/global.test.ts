@@ -61,10 +61,29 @@ describe("usage errors (D3)", () => {
     expect(existsSync(sb.root)).toBe(false);
   });
 
-  test.concurrent("--yaml does not apply to usage errors: they stay JSON", async () => {
+  test.concurrent("usage errors honour --yaml: the envelope in YAML on stdout, the human line on stderr, exit 2", async () => {
     await using sb = Sandbox.create();
-    expectUsageError(await sb.cli(["--yaml", "run"]));
-    expectUsageError(await sb.cli(["list", "--state", "bogus", "--yaml"]));
+    for (const args of [
+      ["--yaml", "run"],
+      ["list", "--state", "bogus", "--yaml"],
+      ["--yaml", "bogus-command"],
+    ]) {
+      const r = await sb.cli(args);
+      expect({ args, exit: r.exitCode, doc: parseYaml(r.stdout), human: r.stderr.startsWith("error: ") }).toEqual({
+        args,
+        exit: 2,
+        doc: {
+          schema_version: "0.1",
+          ok: false,
+          type: "error",
+          error: { code: "usage_error", message: expect.any(String), retryable: false },
+        },
+        human: true,
+      });
+      expect(r.stdout.trimStart().startsWith("{")).toBe(false);
+    }
+    // After `--` the words are the job's: a --yaml there does not turn YAML on.
+    expectUsageError(await sb.cli(["run", "--timeout", "5x", "--", "echo", "--yaml"]));
   });
 });
 

@@ -7,7 +7,8 @@ import { fakeId, writeFakeJob } from "../helpers/fake-job.ts";
 import { fixture, fx } from "../helpers/fixtures.ts";
 import { livePidsWithCmdline, pidAlive } from "../helpers/pid-alive.ts";
 import { pollUntil } from "../helpers/poll.ts";
-import { Sandbox, TS_MS } from "../helpers/sandbox.ts";
+import { readyBeforeTimeout } from "../helpers/ready-before-timeout.ts";
+import { type Json, Sandbox, TS_MS } from "../helpers/sandbox.ts";
 
 const marker = (): string => `tree-${crypto.randomUUID()}`;
 
@@ -24,6 +25,42 @@ async function startTree(sb: Sandbox, flags: string[] = []): Promise<{ id: strin
   return { id, pids, mark };
 }
 
+/**
+ * `run --wait --timeout T [flags] -- command`, with T growing until the job printed `ready` before
+ * its timeout fired (a TERM that lands before ignore-sigterm.sh set its trap proves nothing).
+ */
+async function runTimedOut(sb: Sandbox, command: string[], flags: string[] = []): Promise<{ j: Json; t: number }> {
+  return readyBeforeTimeout("the job", async (t) => {
+    const j = await sb.ok(["run", "--wait", "--timeout", String(t), ...flags, "--", ...command]);
+    return /^ready \d+/.test(sb.file(j.job_id, "stdout.log").toString()) ? { j, t } : undefined;
+  });
+}
+
+/**
+ * Starts the 3-generation fixture with `--timeout T`, T growing until all three generations
+ * printed their pids before the timeout fired; waits for the end of a too-short attempt first.
+ */
+async function startTreeTimed(sb: Sandbox): Promise<{ id: string; pids: number[]; mark: string }> {
+  return readyBeforeTimeout("the 3-generation tree", async (t) => {
+    const mark = marker();
+    const id = await sb.start(fx.spawnGrandchild(mark), ["--timeout", String(t)]);
+    const out = await pollUntil(
+      () => ({ text: sb.file(id, "stdout.log").toString(), ended: sb.state(id).job.status !== "running" }),
+      {
+        until: (o) => /gen3 \d+/.test(o.text) || o.ended,
+        timeoutMs: 60_000,
+        what: "the tree printed or the job ended",
+      },
+    );
+    if (!/gen3 \d+/.test(out.text)) {
+      await sb.terminalState(id, undefined, 60_000);
+      await pollUntil(() => livePidsWithCmdline(mark), { until: (l) => l.length === 0, what: `no ${mark} process` });
+      return undefined;
+    }
+    return { id, pids: [1, 2, 3].map((g) => Number(out.text.match(new RegExp(`gen${g} (\\d+)`))?.[1])), mark };
+  });
+}
+
 async function expectAllGone(pids: number[], mark: string): Promise<void> {
   await pollUntil(() => pids.filter(pidAlive), { until: (alive) => alive.length === 0, what: `pids ${pids} gone` });
   expect(livePidsWithCmdline(mark)).toEqual([]);
@@ -35,8 +72,16 @@ describe("kill (§3.7, D11)", () => {
     const { id, pids, mark } = await startTree(sb);
     const r = await sb.cli(["kill", id]);
     const j = expectSuccess(r, "kill");
-    expect(j).toEqual({ schema_version: "0.1", ok: true, type: "kill", job_id: id, signal: "TERM", state: "killed" });
-    expectKeyOrder(j, ["job_id", "signal"]);
+    expect(j).toEqual({
+      schema_version: "0.1",
+      ok: true,
+      type: "kill",
+      job_id: id,
+      signal_sent: true,
+      signal: "TERM",
+      state: "killed",
+    });
+    expectKeyOrder(j, ["job_id", "signal_sent", "signal", "state"]);
     await expectAllGone(pids, mark);
     const st = await sb.terminalState(id);
     expect(st).toMatchObject({
@@ -65,6 +110,7 @@ describe("kill (§3.7, D11)", () => {
       ok: true,
       type: "kill",
       job_id: id,
+      signal_sent: true,
       signal: name,
       state: "killed",
     });
@@ -91,6 +137,7 @@ describe("kill (§3.7, D11)", () => {
       ok: true,
       type: "kill",
       job_id: id,
+      signal_sent: true,
       signal: "TERM",
       state: "running",
     });
@@ -101,7 +148,7 @@ describe("kill (§3.7, D11)", () => {
     expect((await sb.terminalState(id)).result.signal).toBe("KILL");
   });
 
-  test.concurrent("killing a finished job is a no-op success that changes nothing", async () => {
+  test.concurrent("killing a finished job is a no-op success: signal_sent false, no signal (D39)", async () => {
     await using sb = Sandbox.create();
     const id = (await sb.ok(["run", "--wait", "--", ...fx.exitWithCode(3)])).job_id;
     const before = sb.file(id, "state.json").toString();
@@ -110,15 +157,19 @@ describe("kill (§3.7, D11)", () => {
       ok: true,
       type: "kill",
       job_id: id,
-      signal: "TERM",
+      signal_sent: false,
       state: "exited",
       exit_code: 3,
     });
-    expect(await sb.ok(["kill", "--signal", "KILL", id])).toMatchObject({ signal: "KILL", state: "exited" });
+    const again = await sb.ok(["kill", "--signal", "KILL", id]);
+    expect(again).toMatchObject({ signal_sent: false, state: "exited" });
+    expect(again).not.toHaveProperty("signal");
     expect(sb.file(id, "state.json").toString()).toBe(before);
     const old = fakeId("01HOLDKILLED");
     writeFakeJob(sb.root, { id: old, status: "killed", signal: "15", exitCode: null });
-    expect(await sb.ok(["kill", old])).toMatchObject({ job_id: old, signal: "TERM", state: "killed" });
+    const k = await sb.ok(["kill", old]);
+    expect(k).toMatchObject({ job_id: old, signal_sent: false, state: "killed" });
+    expect(k).not.toHaveProperty("signal");
   });
 
   test.concurrent("a created job cannot be killed: invalid_state", async () => {
@@ -150,8 +201,7 @@ describe("kill (§3.7, D11)", () => {
 describe("--timeout and --kill-after (§4.5, D12)", () => {
   test.concurrent("a timeout TERMs the group: killed, TERM, timed_out everywhere", async () => {
     await using sb = Sandbox.create();
-    const r = await sb.cli(["run", "--wait", "--timeout", "300", "--", ...fx.sleepForever()]);
-    const j = expectSuccess(r, "run");
+    const { j, t } = await runTimedOut(sb, fx.sleepForever());
     expect(j).toMatchObject({ state: "killed", timed_out: true, finished_at: expect.stringMatching(TS_MS) });
     expect(j.exit_code).toBeUndefined();
     expect(j.final_snapshot.stdout_tail).toMatch(/^ready \d+$/);
@@ -160,7 +210,7 @@ describe("--timeout and --kill-after (§4.5, D12)", () => {
       job: { status: "killed" },
       result: { exit_code: null, signal: "TERM", timed_out: true },
     });
-    expect(sb.meta(id)).toMatchObject({ timeout_ms: 300, kill_after_ms: 0 });
+    expect(sb.meta(id)).toMatchObject({ timeout_ms: t, kill_after_ms: 0 });
     expect(await sb.ok(["status", id])).toMatchObject({ state: "killed", timed_out: true });
     expect(await sb.ok(["wait", id])).toEqual({
       schema_version: "0.1",
@@ -179,17 +229,17 @@ describe("--timeout and --kill-after (§4.5, D12)", () => {
 
   test.concurrent("a job ignoring TERM is KILLed after --kill-after, not before", async () => {
     await using sb = Sandbox.create();
-    const j = await sb.ok(["run", "--wait", "--timeout", "300", "--kill-after", "700", "--", ...fx.ignoreSigterm()]);
+    const { j, t } = await runTimedOut(sb, fx.ignoreSigterm(), ["--kill-after", "700"]);
     expect(j).toMatchObject({ state: "killed", timed_out: true });
     const st = sb.state(j.job_id);
     expect(st.result).toMatchObject({ exit_code: null, signal: "KILL", timed_out: true });
-    expect(st.result.duration_ms).toBeGreaterThanOrEqual(990);
-    expect(sb.meta(j.job_id)).toMatchObject({ timeout_ms: 300, kill_after_ms: 700 });
+    expect(st.result.duration_ms).toBeGreaterThanOrEqual(t + 700 - 10);
+    expect(sb.meta(j.job_id)).toMatchObject({ timeout_ms: t, kill_after_ms: 700 });
   });
 
   test.concurrent("without --kill-after a job ignoring TERM is KILLed at once", async () => {
     await using sb = Sandbox.create();
-    const j = await sb.ok(["run", "--wait", "--timeout", "300", "--", ...fx.ignoreSigterm()]);
+    const { j } = await runTimedOut(sb, fx.ignoreSigterm());
     expect(j).toMatchObject({ state: "killed", timed_out: true });
     expect(sb.state(j.job_id).result).toMatchObject({ signal: "KILL", timed_out: true });
   });
@@ -231,7 +281,7 @@ describe("--timeout and --kill-after (§4.5, D12)", () => {
 
   test.concurrent("the whole 3-generation tree is gone after a timeout", async () => {
     await using sb = Sandbox.create();
-    const { id, pids, mark } = await startTree(sb, ["--timeout", "3000"]);
+    const { id, pids, mark } = await startTreeTimed(sb);
     const st = await sb.terminalState(id);
     expect(st).toMatchObject({ job: { status: "killed" }, result: { signal: "TERM", timed_out: true } });
     await expectAllGone(pids, mark);

@@ -8,7 +8,18 @@ import { fakeId, writeFakeJob } from "../helpers/fake-job.ts";
 import { fx } from "../helpers/fixtures.ts";
 import { type Json, Sandbox } from "../helpers/sandbox.ts";
 
-const ENTRY_ORDER = ["job_id", "state", "exit_code", "created_at", "started_at", "finished_at", "updated_at", "tags"];
+const ENTRY_ORDER = [
+  "job_id",
+  "state",
+  "command",
+  "cwd",
+  "exit_code",
+  "created_at",
+  "started_at",
+  "finished_at",
+  "updated_at",
+  "tags",
+];
 
 const ids = (j: Json): string[] => j.jobs.map((e: Json) => e.job_id);
 
@@ -30,6 +41,8 @@ describe("list entries (§3.8)", () => {
         {
           job_id: running,
           state: "running",
+          command: fx.sleepForever().join(" "),
+          cwd: sb.meta(running).cwd,
           created_at: sb.meta(running).created_at,
           started_at: r.job.started_at,
           updated_at: r.updated_at,
@@ -38,6 +51,8 @@ describe("list entries (§3.8)", () => {
         {
           job_id: done,
           state: "exited",
+          command: "true",
+          cwd: sb.meta(done).cwd,
           exit_code: 0,
           created_at: sb.meta(done).created_at,
           started_at: d.job.started_at,
@@ -81,6 +96,7 @@ describe("list entries (§3.8)", () => {
     expect(j.jobs.find((e: Json) => e.state === "failed")).toEqual({
       job_id: fakeId("01H9"),
       state: "failed",
+      command: "echo fake",
       created_at: expect.any(String),
       started_at: expect.stringMatching(/^2025-01-01T00:00:40(\.000)?Z$/),
       finished_at: expect.any(String),
@@ -142,6 +158,20 @@ describe("--state (§3.8)", () => {
       });
     }
     for (const bad of ["bogus", "RUNNING", "", "done"]) expectUsageError(await sb.cli(["list", "--state", bad]));
+  });
+
+  test.concurrent("repeatable: any of the states matches; one bad value among them is exit 2 (D40)", async () => {
+    await using sb = Sandbox.create();
+    writeFakeJob(sb.root, { id: fakeId("01HEXITED"), status: "exited", startedAt: "2025-01-01T00:00:03Z" });
+    writeFakeJob(sb.root, { id: fakeId("01HKILLED"), status: "killed", startedAt: "2025-01-01T00:00:02Z" });
+    writeFakeJob(sb.root, { id: fakeId("01HFAILED"), status: "failed", startedAt: "2025-01-01T00:00:01Z" });
+    writeFakeJob(sb.root, { id: fakeId("01HCREATED"), status: "created" });
+    const j = await sb.ok(["list", "--all", "--state", "failed", "--state", "exited", "--state", "created"]);
+    expect(ids(j)).toEqual([fakeId("01HEXITED"), fakeId("01HFAILED"), fakeId("01HCREATED")]);
+    expect(ids(await sb.ok(["list", "--all", "--state", "killed", "--state", "killed"]))).toEqual([
+      fakeId("01HKILLED"),
+    ]);
+    expectUsageError(await sb.cli(["list", "--all", "--state", "exited", "--state", "bogus"]));
   });
 });
 
@@ -231,6 +261,8 @@ describe("corrupt records (§3.8)", () => {
     expect(j.jobs[1]).toEqual({
       job_id: badState,
       state: "unknown",
+      command: "echo fake",
+      cwd: expect.any(String),
       created_at: expect.stringMatching(/^2025-02-02T00:00:00(\.000)?Z$/),
       tags: [],
     });

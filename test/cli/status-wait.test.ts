@@ -11,7 +11,7 @@ import { procState } from "../helpers/pid-alive.ts";
 import { pollUntil } from "../helpers/poll.ts";
 import { Sandbox, TS_MS } from "../helpers/sandbox.ts";
 
-const STATUS_ORDER = ["job_id", "state", "exit_code", "created_at", "started_at", "finished_at"];
+const STATUS_ORDER = ["job_id", "state", "command", "cwd", "exit_code", "created_at", "started_at", "finished_at"];
 
 describe("status (§3.4)", () => {
   test.concurrent("a running job: state, created_at, started_at; nothing terminal", async () => {
@@ -26,6 +26,8 @@ describe("status (§3.4)", () => {
       type: "status",
       job_id: id,
       state: "running",
+      command: fx.sleepForever().join(" "),
+      cwd: sb.meta(id).cwd,
       created_at: sb.meta(id).created_at,
       started_at: expect.stringMatching(TS_MS),
       cursor: CURSOR,
@@ -46,6 +48,8 @@ describe("status (§3.4)", () => {
         type: "status",
         job_id: id,
         state: "exited",
+        command: fx.exitWithCode(code).join(" "),
+        cwd: sb.meta(id).cwd,
         exit_code: code,
         created_at: sb.meta(id).created_at,
         started_at: st.job.started_at,
@@ -72,6 +76,8 @@ describe("status (§3.4)", () => {
       type: "status",
       job_id: id,
       state: "killed",
+      command: fx.sleepForever().join(" "),
+      cwd: sb.meta(id).cwd,
       created_at: sb.meta(id).created_at,
       started_at: st.job.started_at,
       finished_at: st.finished_at,
@@ -99,6 +105,7 @@ describe("status (§3.4)", () => {
       type: "status",
       job_id: exited,
       state: "exited",
+      command: "echo fake",
       exit_code: 2,
       created_at: expect.stringMatching(/^2025-03-04T05:06:07(\.000)?Z$/),
       started_at: expect.stringMatching(/^2025-03-04T05:06:08(\.000)?Z$/),
@@ -118,6 +125,7 @@ describe("status (§3.4)", () => {
       type: "status",
       job_id: created,
       state: "created",
+      command: "echo fake",
       created_at: expect.stringMatching(/^2025-03-04T05:06:07(\.000)?Z$/),
       cursor: CURSOR,
     });

@@ -61,6 +61,8 @@ describe("supervisor loss (D8)", () => {
     // While the job lives: still running, without its supervisor.
     const status = expectSuccess(await sb.cli(["status", id]), "status");
     expect(status).toEqual({
+      command: expect.any(String),
+      cwd: sb.meta(id).cwd,
       schema_version: "0.1",
       ok: true,
       type: "status",

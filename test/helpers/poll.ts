@@ -1,7 +1,7 @@
 // pollUntil: wait for a condition with a deadline instead of sleeping a fixed time.
 
 export interface PollOptions<T> {
-  /** Give up after this long (default 10 s: generous, passing tests stop as soon as the check holds). */
+  /** Give up after this long (default 30 s: generous for a loaded 2-core machine; passing tests stop as soon as the check holds). */
   timeoutMs?: number;
   /** Pause between checks (default 25 ms). */
   intervalMs?: number;
@@ -16,7 +16,7 @@ export interface PollOptions<T> {
  * last value seen (or the last error thrown by `check`), so a failure says what was observed.
  */
 export async function pollUntil<T>(check: () => T | Promise<T>, opts: PollOptions<T> = {}): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   const intervalMs = opts.intervalMs ?? 25;
   const until = opts.until ?? ((v: T) => Boolean(v));
   const deadline = performance.now() + timeoutMs;

@@ -158,7 +158,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Polls state.json until the job is terminal; returns that state. */
-  async terminalState(id: string, root = this.root, timeoutMs = 10_000): Promise<Json> {
+  async terminalState(id: string, root = this.root, timeoutMs = 30_000): Promise<Json> {
     return pollUntil(
       () => {
         const s = this.state(id, root);

@@ -8,6 +8,25 @@ describe("childArgv (§4.2)", () => {
   test('two or more: argv mode hands off with exec "$@"', () => {
     expect(childArgv(["bash", "-c"], ["sleep", "60"])).toEqual(["bash", "-c", 'exec "$@"', "--", "sleep", "60"]);
   });
+  test("D33: a POSIX shell wrapper sets the job's PATH again after the profile, quoted", () => {
+    expect(childArgv(["sh", "-lc"], ["ls"], "/a b:/it's")).toEqual([
+      "sh",
+      "-lc",
+      "PATH='/a b:/it'\\''s'; export PATH; ls",
+    ]);
+    expect(childArgv(["/bin/bash", "-lc"], ["ls", "-l"], "/x")).toEqual([
+      "/bin/bash",
+      "-lc",
+      `PATH='/x'; export PATH; exec "$@"`,
+      "--",
+      "ls",
+      "-l",
+    ]);
+  });
+  test("D33: no PATH, or a wrapper that is not a POSIX shell -c: the command is untouched", () => {
+    expect(childArgv(["sh", "-lc"], ["ls"])).toEqual(["sh", "-lc", "ls"]);
+    expect(childArgv(["python3", "-c"], ["print(1)"], "/x")).toEqual(["python3", "-c", "print(1)"]);
+  });
 });
 
 describe("env", () => {

@@ -154,6 +154,8 @@ describe("create (§3.2)", () => {
     expect(existsSync(marker)).toBe(false);
     expect(sb.state(id).job).toEqual({ id, status: "created" });
     expect(await sb.ok(["status", id])).toEqual({
+      command: expect.stringContaining("echo ran"),
+      cwd: sb.meta(id).cwd,
       schema_version: "0.1",
       ok: true,
       type: "status",

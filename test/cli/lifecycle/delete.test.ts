@@ -11,7 +11,9 @@ import { pollUntil } from "../../helpers/poll.ts";
 import { Sandbox } from "../../helpers/sandbox.ts";
 import { createJob, runToEnd } from "./util.ts";
 
-const DELETE_ORDER = ["root", "dry_run", "deleted", "skipped", "jobs"];
+const DELETE_ORDER = ["root", "dry_run", "deleted", "would_delete", "skipped", "jobs", "truncated"];
+
+const byId = (a: { job_id: string }, b: { job_id: string }) => (a.job_id < b.job_id ? -1 : 1);
 
 function single(sb: Sandbox, id: string, state: string, dryRun: boolean) {
   return {
@@ -21,8 +23,10 @@ function single(sb: Sandbox, id: string, state: string, dryRun: boolean) {
     root: sb.root,
     dry_run: dryRun,
     deleted: dryRun ? 0 : 1,
+    would_delete: dryRun ? 1 : 0,
     skipped: 0,
     jobs: [{ job_id: id, state, action: dryRun ? "would_delete" : "deleted", reason: "explicit_delete" }],
+    truncated: false,
   };
 }
 
@@ -151,15 +155,23 @@ describe("delete --all (§3.12)", () => {
       root: sb.root,
       dry_run: dry,
       deleted: dry ? 0 : 3,
+      would_delete: dry ? 3 : 0,
       skipped: 3,
+      // D37: deleted (or would-delete) first, then skipped, each in id order.
       jobs: [
         { job_id: exited, state: "exited", action: dry ? "would_delete" : "deleted", reason: "terminal_in_cwd" },
         { job_id: failedExit, state: "exited", action: dry ? "would_delete" : "deleted", reason: "terminal_in_cwd" },
         { job_id: killed, state: "killed", action: dry ? "would_delete" : "deleted", reason: "terminal_in_cwd" },
-        { job_id: created, state: "created", action: "skipped", reason: "created" },
-        { job_id: running, state: "running", action: "skipped", reason: "running" },
-        { job_id: unreadable, state: "unknown", action: "skipped", reason: "state_unreadable" },
-      ].sort((a, b) => (a.job_id < b.job_id ? -1 : 1)),
+      ]
+        .sort(byId)
+        .concat(
+          [
+            { job_id: created, state: "created", action: "skipped", reason: "created" },
+            { job_id: running, state: "running", action: "skipped", reason: "running" },
+            { job_id: unreadable, state: "unknown", action: "skipped", reason: "state_unreadable" },
+          ].sort(byId),
+        ),
+      truncated: false,
     });
     const all = [exited, failedExit, created, running, unreadable, killed, elsewhere, noCwd, badMeta].sort();
     const dry = expectSuccess(await sb.cli(["delete", "--all", "--dry-run"]), "delete");
@@ -186,7 +198,15 @@ describe("delete --all (§3.12)", () => {
 
   test.concurrent("a missing root or an empty scope reports nothing", async () => {
     await using sb = Sandbox.create();
-    const empty = { root: sb.root, dry_run: false, deleted: 0, skipped: 0, jobs: [] };
+    const empty = {
+      root: sb.root,
+      dry_run: false,
+      deleted: 0,
+      would_delete: 0,
+      skipped: 0,
+      jobs: [],
+      truncated: false,
+    };
     expect(await sb.ok(["delete", "--all"])).toEqual({ schema_version: "0.1", ok: true, type: "delete", ...empty });
     expect(existsSync(sb.root)).toBe(false);
     const elsewhere = join(sb.dir, "elsewhere");

@@ -9,7 +9,18 @@ import { fx } from "../../helpers/fixtures.ts";
 import { type Json, Sandbox } from "../../helpers/sandbox.ts";
 import { createJob, DAY, dirBytes, HOUR, isoAgo, MINUTE, SECOND } from "./util.ts";
 
-const GC_ORDER = ["root", "dry_run", "older_than", "older_than_source", "deleted", "skipped", "freed_bytes", "jobs"];
+const GC_ORDER = [
+  "root",
+  "dry_run",
+  "older_than",
+  "older_than_source",
+  "deleted",
+  "would_delete",
+  "skipped",
+  "freed_bytes",
+  "jobs",
+  "truncated",
+];
 
 function byId(jobs: Json[]): Json[] {
   return [...jobs].sort((a, b) => (a.job_id < b.job_id ? -1 : 1));
@@ -49,12 +60,14 @@ describe("gc --older-than (§3.11)", () => {
       older_than: text,
       older_than_source: "flag",
       deleted: dry ? 0 : 1,
+      would_delete: dry ? 1 : 0,
       skipped: ms > 0 ? 1 : 0,
       freed_bytes: expect.any(Number),
       jobs: byId([
         { job_id: old, state: "exited", action: dry ? "would_delete" : "deleted", reason: `older_than_${text}`, bytes },
         ...(ms > 0 ? [{ job_id: recent, state: "killed", action: "skipped", reason: "too_recent", bytes: 0 }] : []),
       ]),
+      truncated: false,
     });
     const dry = expectSuccess(await sb.cli(["gc", "--older-than", text, "--dry-run"]), "gc");
     expect({ ...dry, jobs: byId(dry.jobs) }).toEqual(expected(true));
@@ -111,6 +124,7 @@ describe("gc --older-than (§3.11)", () => {
       older_than: "30d",
       older_than_source: "default",
       deleted: dry ? 0 : 4,
+      would_delete: dry ? 4 : 0,
       skipped: 5,
       freed_bytes: Object.values(sizes).reduce((a, b) => a + b, 0),
       jobs: byId([
@@ -127,6 +141,7 @@ describe("gc --older-than (§3.11)", () => {
         { job_id: running, state: "running", action: "skipped", reason: "running", bytes: 0 },
         { job_id: created, state: "created", action: "skipped", reason: "created", bytes: 0 },
       ]),
+      truncated: false,
     });
     const dry = await sb.ok(["gc", "--dry-run"]);
     expect({ ...dry, jobs: byId(dry.jobs) }).toEqual(expected(true));
@@ -182,9 +197,11 @@ describe("gc --older-than (§3.11)", () => {
       older_than: "1s",
       older_than_source: "flag",
       deleted: 0,
+      would_delete: 0,
       skipped: 0,
       freed_bytes: 0,
       jobs: [],
+      truncated: false,
     });
     expect(existsSync(sb.root)).toBe(false);
   });

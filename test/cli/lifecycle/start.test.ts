@@ -189,6 +189,8 @@ describe("created as seen by the other commands", () => {
     expect(j.jobs.find((x: { job_id: string }) => x.job_id === c1)).toEqual({
       job_id: c1,
       state: "created",
+      command: "true",
+      cwd: sb.meta(c1).cwd,
       created_at: sb.meta(c1).created_at,
       updated_at: expect.stringMatching(TS_MS),
       tags: ["a"],

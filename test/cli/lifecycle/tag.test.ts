@@ -16,11 +16,11 @@ describe("tag set (§3.9)", () => {
     const metaBefore = sb.meta(id);
 
     const r = await sb.cli(["tag", "set", id, "--tag", "b", "--tag", "proj.build", "--tag", "b", "--tag", "x-1.v2"]);
-    const j = expectSuccess(r, "tag_set");
+    const j = expectSuccess(r, "tag.set");
     expect(j).toEqual({
       schema_version: "0.1",
       ok: true,
-      type: "tag_set",
+      type: "tag.set",
       job_id: id,
       tags: ["b", "proj.build", "x-1.v2"],
     });
@@ -28,7 +28,7 @@ describe("tag set (§3.9)", () => {
     expect(sb.meta(id)).toEqual({ ...metaBefore, tags: ["b", "proj.build", "x-1.v2"] });
 
     const cleared = await sb.ok(["tag", "set", id]);
-    expect(cleared).toEqual({ schema_version: "0.1", ok: true, type: "tag_set", job_id: id, tags: [] });
+    expect(cleared).toEqual({ schema_version: "0.1", ok: true, type: "tag.set", job_id: id, tags: [] });
     expect(sb.meta(id)).toEqual({ ...metaBefore, tags: [] });
     expect(readFileSync(join(sb.root, id, "state.json"), "utf8")).toBe(stateBefore);
 
@@ -45,7 +45,7 @@ describe("tag set (§3.9)", () => {
     for (const id of [created, running]) {
       const stateBefore = readFileSync(join(sb.root, id, "state.json"), "utf8");
       const j = await sb.ok(["tag", "set", id.slice(0, 20).toLowerCase(), "--tag", "t"]);
-      expect(j).toEqual({ schema_version: "0.1", ok: true, type: "tag_set", job_id: id, tags: ["t"] });
+      expect(j).toEqual({ schema_version: "0.1", ok: true, type: "tag.set", job_id: id, tags: ["t"] });
       expect(sb.meta(id).tags).toEqual(["t"]);
       if (id === created) expect(readFileSync(join(sb.root, id, "state.json"), "utf8")).toBe(stateBefore);
     }
@@ -75,7 +75,7 @@ describe("tag set (§3.9)", () => {
       lists.map((tags) => sb.cli(["tag", "set", id, ...tags.flatMap((t) => ["--tag", t])])),
     );
     results.forEach((r, i) => {
-      expect(expectSuccess(r, "tag_set")).toMatchObject({ job_id: id, tags: lists[i] });
+      expect(expectSuccess(r, "tag.set")).toMatchObject({ job_id: id, tags: lists[i] });
     });
     const meta = JSON.parse(readFileSync(join(sb.root, id, "meta.json"), "utf8"));
     expect(lists).toContainEqual(meta.tags);

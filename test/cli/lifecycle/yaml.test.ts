@@ -51,7 +51,7 @@ describe("--yaml for the lifecycle commands (§1.1)", () => {
     const id = await createJob(sb, ["true"]);
     writeFakeJob(sb.root, { id: fakeId("01HOLDYAML"), finishedAt: isoAgo(40 * DAY), cwd: sb.cwd });
     expect(await sameAsJson(sb, ["tag", "set", id, "--tag", "a.b", "--tag", "c"], 0)).toMatchObject({
-      type: "tag_set",
+      type: "tag.set",
     });
     expect(await sameAsJson(sb, ["delete", "--dry-run", id], 0)).toMatchObject({ type: "delete" });
     expect(await sameAsJson(sb, ["delete", "--all", "--dry-run"], 0)).toMatchObject({ type: "delete" });
