@@ -76,6 +76,35 @@ function outputFlags(args: ParsedArgs): NotifyFlags {
   };
 }
 
+/**
+ * The input flags of run and create (X5): `--stdin-file PATH` (a regular file, at most 64 MiB),
+ * `--stdin -` (the caller's stdin, read to its end, same cap), `--interactive`.
+ */
+async function inputFlags(args: ParsedArgs, cwd: string): Promise<{ stdin?: Uint8Array; interactive?: boolean }> {
+  const file = flagValue(args, "stdin-file");
+  const dash = flagValue(args, "stdin");
+  const interactive = flagSet(args, "interactive") ? { interactive: true } : {};
+  if (dash !== undefined && dash !== "-") {
+    throw usageError(`invalid value ${JSON.stringify(dash)} for '--stdin': use '-' (or --stdin-file PATH)`);
+  }
+  if (file === undefined && dash === undefined) return interactive;
+  const { readRegularFile, STDIN_CAP } = await import("../core/read-file.ts");
+  if (file !== undefined) return { stdin: readRegularFile(resolve(cwd, file), "--stdin-file", STDIN_CAP) };
+  return { stdin: await readCallerStdin(STDIN_CAP) };
+}
+
+/** The caller's stdin to its end; more than `cap` bytes is invalid_input (and stops the read). */
+async function readCallerStdin(cap: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of Bun.stdin.stream()) {
+    size += chunk.length;
+    if (size > cap) throw new AgentExecError("invalid_input", `--stdin -: the input is larger than ${cap} bytes`);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
+
 /** `--signal NAME` as a bare signal name (default TERM); anything else is a usage error. */
 async function signalFlag(args: ParsedArgs): Promise<string> {
   const raw = flagValue(args, "signal") ?? "TERM";
@@ -146,6 +175,7 @@ export const DISPATCH: Record<string, Dispatch> = {
     return runCommand(
       {
         ...definition(args),
+        ...(await inputFlags(args, ctx.cwd)),
         ...observeFlags(args, ctx.cwd),
         logPath: flagValue(args, "log"),
       },
@@ -154,7 +184,7 @@ export const DISPATCH: Record<string, Dispatch> = {
   },
   async create(args, ctx) {
     const { createCommand } = await import("../commands/create.ts");
-    return createCommand(definition(args), ctx);
+    return createCommand({ ...definition(args), ...(await inputFlags(args, ctx.cwd)) }, ctx);
   },
   async start(args, ctx) {
     const { startCommand } = await import("../commands/start.ts");
@@ -172,6 +202,22 @@ export const DISPATCH: Record<string, Dispatch> = {
       },
       ctx,
     );
+  },
+  async send(args, ctx) {
+    const text = args.positionals[1];
+    const file = flagValue(args, "file");
+    const eof = flagSet(args, "eof");
+    if (text !== undefined && file !== undefined) throw usageError("'send' takes TEXT or --file, not both");
+    if (text === undefined && file === undefined && !eof) throw usageError("'send' needs TEXT, --file PATH or --eof");
+    let data: Uint8Array = new Uint8Array(0);
+    if (file !== undefined) {
+      const { readRegularFile, STDIN_CAP } = await import("../core/read-file.ts");
+      data = readRegularFile(resolve(ctx.cwd, file), "--file", STDIN_CAP);
+    } else if (text !== undefined) {
+      data = Buffer.from(flagSet(args, "newline") ? `${text}\n` : text);
+    }
+    const { sendCommand } = await import("../commands/send.ts");
+    return sendCommand({ jobId: jobId(args), data, eof }, ctx);
   },
   async "tag set"(args, ctx) {
     const tags = flagValues(args, "tag");

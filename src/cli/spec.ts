@@ -40,6 +40,14 @@ const ms = (name: string, desc: string, def?: string): FlagSpec => ({
   ...(def ? { default: def } : {}),
 });
 
+/** run/create flags that cannot go together. */
+const INPUT_CONFLICTS: [string, string][] = [
+  ["inherit-env", "no-inherit-env"],
+  ["stdin", "stdin-file"],
+  ["interactive", "stdin"],
+  ["interactive", "stdin-file"],
+];
+
 const RUN_DEFINITION: FlagSpec[] = [
   ms("timeout", "TERM the job's process group after this long (0 = none)", "0"),
   ms("kill-after", "Then KILL what is still alive after this long (0 = at once)", "0"),
@@ -55,6 +63,9 @@ const RUN_DEFINITION: FlagSpec[] = [
   { name: "mask", value: "KEY", multi: true, desc: "Show the value of this --env key as *** (repeatable)" },
   { name: "tag", value: "tag", multi: true, desc: "Tag the job, e.g. ci or project.build (repeatable)" },
   { name: "key", value: "key", desc: "Idempotency key: while a job with it is live, answer that job (reused)" },
+  { name: "stdin-file", value: "path", desc: "Feed this file (at most 64 MiB) to the job's stdin" },
+  { name: "stdin", value: "-", desc: "With -: feed the caller's stdin, read to its end (at most 64 MiB)" },
+  { name: "interactive", desc: "Keep the job's stdin open: write to it with `send`" },
   ms("progress-every", "Refresh state.json's updated_at this often while running (0 = off)", "0"),
   { name: "config", value: "path", desc: "config.toml to read the shell wrapper from" },
   { name: "shell-wrapper", value: '"PROG ARGS"', desc: 'Shell wrapper for this job, e.g. "bash -lc"' },
@@ -121,7 +132,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     positionals: 0,
     trailing: true,
-    conflicts: [["inherit-env", "no-inherit-env"]],
+    conflicts: INPUT_CONFLICTS,
   },
   { name: "status", args: "<job_id>", desc: "Show a job's state", flags: [], positionals: 1 },
   {
@@ -195,7 +206,7 @@ COMMANDS.push(
     flags: [...RUN_DEFINITION, ...NOTIFY],
     positionals: 0,
     trailing: true,
-    conflicts: [["inherit-env", "no-inherit-env"]],
+    conflicts: INPUT_CONFLICTS,
   },
   { name: "start", args: "<job_id>", desc: "Start a created job", flags: OBSERVE, positionals: 1 },
   {
@@ -208,6 +219,19 @@ COMMANDS.push(
       ...OBSERVE,
     ],
     positionals: 1,
+  },
+  {
+    name: "send",
+    args: "<job_id> [text]",
+    desc: "Write to an interactive job's stdin",
+    flags: [
+      { name: "file", value: "path", desc: "Send this file's bytes (at most 64 MiB) instead of TEXT" },
+      { name: "newline", desc: "Add a newline after TEXT (answers a prompt)" },
+      { name: "eof", desc: "Close the job's stdin after the bytes" },
+    ],
+    positionals: 1,
+    optionalPositionals: 1,
+    conflicts: [["file", "newline"]],
   },
   {
     name: "tag set",

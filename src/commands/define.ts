@@ -4,8 +4,11 @@ import { resolve } from "node:path";
 import { configBoolean, resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
+import { STDIN_CAP } from "../core/read-file.ts";
 import { isoNow } from "../core/time.ts";
 import { checkPattern, mergeNotification, type NotifyFlags } from "../notify/config.ts";
+import { makeFifo } from "../process/stdin-probe.ts";
+import { atomicWrite } from "../store/atomic-write.ts";
 import { writeMeta, writeState } from "../store/job-store.ts";
 import { checkKey } from "../store/keys.ts";
 import { writeMasks } from "../store/masks.ts";
@@ -38,6 +41,10 @@ export interface DefinitionInput {
   agentEnv?: boolean;
   /** Idempotency key (X7): a live job with it answers instead of a new one. */
   key?: string;
+  /** The job's stdin, already read (--stdin-file, --stdin -, HTTP/MCP `stdin`), at most 64 MiB (X5). */
+  stdin?: Uint8Array;
+  /** Keep the job's stdin open for `send` (X5). */
+  interactive?: boolean;
 }
 
 /** A definition that passed every check, ready to be written. */
@@ -77,6 +84,15 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
   }
   checkTags(input.tags);
   if (input.key !== undefined) checkKey(input.key);
+  if (input.interactive && input.stdin !== undefined) {
+    throw new AgentExecError(
+      "usage_error",
+      "--interactive takes its input from `send`: leave out --stdin/--stdin-file",
+    );
+  }
+  if (input.stdin !== undefined && input.stdin.length > STDIN_CAP) {
+    throw new AgentExecError("invalid_input", `the job's stdin is larger than ${STDIN_CAP} bytes`);
+  }
   checkNamesAndBytes(input);
   const wrapper = resolveWrapper(
     input.shellWrapper,
@@ -193,6 +209,8 @@ export function buildMeta(
   meta.shell_wrapper = def.wrapper;
   meta.agent_env = extras.agentEnv;
   if (input.key !== undefined) meta.key = input.key;
+  if (input.stdin !== undefined) meta.stdin = "file";
+  else if (input.interactive) meta.stdin = "interactive";
   // D35: a command that holds a masked value is redacted now, while the values are known (meta.json
   // does not keep them); any other is shown from its argv when read.
   const secrets = extras.secrets;
@@ -253,6 +271,8 @@ export async function writeNewJob(
       // The env items, unmasked, for `start` and `restart` (X8): a 0600 file, never meta.json.
       if (def.input.env.length > 0) writeSecrets(paths, def.input.env);
       if (status === "running" && def.envFiles.length > 0) writeEnvFileValues(paths, def.envFileValues);
+      if (def.input.stdin !== undefined) atomicWrite(paths.stdinFile, def.input.stdin, 0o600);
+      if (def.input.interactive) makeFifo(paths.stdinFifo);
       const agentEnv = agentEnvNames(env, def.agentEnv);
       const meta = { ...buildMeta(def, id, ctx.root, { agentEnv, secrets }), ...extra };
       writeMeta(paths, meta);

@@ -1,8 +1,19 @@
 // Fields shared by responses that describe a job's state (run, status, wait, kill, list entries).
 import { groupStopped } from "../process/signal.ts";
-import type { StateRecord } from "../store/records.ts";
+import { waitingForInput } from "../process/stdin-probe.ts";
+import type { MetaRecord, StateRecord } from "../store/records.ts";
 import { TERMINAL } from "../store/records.ts";
 import { put } from "./context.ts";
+
+/**
+ * `waiting_for_input: true` while a running interactive job is blocked reading its stdin (X5), so
+ * an agent that sees a prompt in the tail knows to `send` an answer instead of waiting.
+ */
+export function addInputWait(out: Record<string, unknown>, meta: MetaRecord, state: StateRecord): void {
+  if (meta.stdin === "interactive" && state.job.status === "running" && waitingForInput(state.pgid)) {
+    out.waiting_for_input = true;
+  }
+}
 
 /**
  * Adds what explains a job's state: `timed_out` only when true, `reason` only for `failed` (D26),

@@ -1,10 +1,11 @@
 // `restart <id>`: stops the job if it runs, then starts the same definition again under the same
 // id (X8): a new attempt, env files re-read, logs cleared, earlier cursors reset.
-import { truncateSync, unlinkSync } from "node:fs";
+import { existsSync, truncateSync, unlinkSync } from "node:fs";
 import { AgentExecError } from "../core/errors.ts";
 import { isoNow, monoMs } from "../core/time.ts";
 import { waitForTerminal } from "../core/wait-state.ts";
 import { pidAlive, signalGroup } from "../process/signal.ts";
+import { makeFifo } from "../process/stdin-probe.ts";
 import { readMeta, readState, resolveJob, writeState } from "../store/job-store.ts";
 import { withJobLock } from "../store/lock.ts";
 import { writeMasks } from "../store/masks.ts";
@@ -66,6 +67,8 @@ export async function restartCommand(input: RestartInput, ctx: Ctx): Promise<Out
       );
     }
     clearRun(job.paths);
+    // An interactive job's input FIFO went with its last run (the relay removes it): a new one.
+    if (meta.stdin === "interactive" && !existsSync(job.paths.stdinFifo)) makeFifo(job.paths.stdinFifo);
     const next = (state.attempt ?? 1) + 1;
     const now = isoNow();
     writeState(job.paths, {

@@ -5,7 +5,7 @@ import { addCommandFields } from "./command-display.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { attemptOf, currentCursor } from "./job-output.ts";
-import { addOutcome } from "./job-view.ts";
+import { addInputWait, addOutcome } from "./job-view.ts";
 
 export interface StatusInput {
   jobId: string;
@@ -26,6 +26,7 @@ export async function statusCommand(input: StatusInput, ctx: Ctx): Promise<Outco
   put(out, "attempt", state.attempt);
   addOutcome(out, state);
   if (!supervisorAlive) out.supervisor_alive = false;
+  addInputWait(out, meta, state);
   out.cursor = currentCursor(job.paths, job.id, attemptOf(state));
   return { payload: out as Outcome["payload"] };
 }

@@ -1,8 +1,9 @@
 // `tail <id> [--since CURSOR]`: the end of a job's stdout and stderr, read from the file end only
 // (§3.5, §5), or only what is new since a cursor (X1).
-import { resolveJob, tryReadState } from "../store/job-store.ts";
+import { resolveJob, tryReadMeta, tryReadState } from "../store/job-store.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { attemptOf, readJobTails } from "./job-output.ts";
+import { addInputWait } from "./job-view.ts";
 
 export interface TailInput {
   jobId: string;
@@ -15,11 +16,8 @@ export interface TailInput {
 /** Tails both logs of a job in any state, masked values redacted (D28), with the cursor of X1. */
 export async function tailCommand(input: TailInput, ctx: Ctx): Promise<Outcome> {
   const job = resolveJob(ctx.root, input.jobId);
-  const {
-    snapshot: s,
-    cursor,
-    cursorReset,
-  } = readJobTails(job.paths, job.id, attemptOf(tryReadState(job.paths)), input);
+  const state = tryReadState(job.paths);
+  const { snapshot: s, cursor, cursorReset } = readJobTails(job.paths, job.id, attemptOf(state), input);
   const payload: Record<string, unknown> = {
     type: "tail",
     job_id: job.id,
@@ -40,5 +38,8 @@ export async function tailCommand(input: TailInput, ctx: Ctx): Promise<Outcome> 
   }
   payload.cursor = cursor;
   if (cursorReset) payload.cursor_reset = true;
+  // A prompt in the tail, and the job blocked on it (X5): only interactive jobs can be.
+  const meta = state?.job.status === "running" ? tryReadMeta(job.paths) : undefined;
+  if (meta && state) addInputWait(payload, meta, state);
   return { payload: payload as Outcome["payload"] };
 }

@@ -3,12 +3,12 @@
 import { usageError } from "../core/errors.ts";
 import { checkReadiness, type Readiness, readyWatch, wantsReadiness } from "../core/readiness.ts";
 import { type WaitOutcome, waitForTerminal } from "../core/wait-state.ts";
-import { type ResolvedJob, resolveJob, tryReadState } from "../store/job-store.ts";
+import { type ResolvedJob, resolveJob, tryReadMeta, tryReadState } from "../store/job-store.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { forwardedExit, WAIT_ENDED_EXIT } from "./exit-code.ts";
 import { attemptOf, currentCursor, readJobTails } from "./job-output.ts";
-import { addOutcome } from "./job-view.ts";
+import { addInputWait, addOutcome } from "./job-view.ts";
 
 export interface WaitInput {
   /** One or more job ids (or unique prefixes). */
@@ -129,6 +129,8 @@ function waitAnswer(
   }
   if (!terminal) {
     if (!observed.supervisorAlive) out.supervisor_alive = false;
+    const meta = tryReadMeta(job.paths);
+    if (meta) addInputWait(out, meta, state);
     if (readyBy === undefined && !ctx.interrupt.fired) out.deadline_reached = true;
   }
   if (terminal && !input.noOutput) {

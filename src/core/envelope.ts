@@ -26,6 +26,7 @@ const outcome = {
   duration_ms: UInt.optional(),
   resources: Resources.optional(),
   paused: z.literal(true).optional().describe("The job's process group is stopped (kill --signal STOP)"),
+  waiting_for_input: z.literal(true).optional().describe("An interactive job is blocked reading its stdin"),
 };
 
 /** An opaque mark of how far both logs were read (X1). */
@@ -117,6 +118,14 @@ export const TailResponse = z.strictObject({
   stderr_omitted_bytes: UInt.optional(),
   cursor: Cursor,
   cursor_reset: z.literal(true).optional().describe("The cursor was past the end: read from the start"),
+  waiting_for_input: z.literal(true).optional(),
+});
+
+export const SendResponse = z.strictObject({
+  ...envelope("send"),
+  job_id: z.string(),
+  bytes: UInt.describe("Bytes written to the job's stdin"),
+  eof: z.literal(true).optional().describe("The job's stdin was closed after them"),
 });
 
 /** One job's wait answer (X2, X3): alone, or as an entry of `jobs` (X3b). */
@@ -333,6 +342,7 @@ export const RESPONSES = {
   run: RunResponse,
   start: StartResponse,
   restart: RestartResponse,
+  send: SendResponse,
   status: StatusResponse,
   tail: TailResponse,
   wait: WaitResponse,

@@ -19,7 +19,7 @@ const READ_SYSCALL = process.arch === "arm64" ? 63 : process.arch === "x64" ? 0 
 
 /**
  * Linux: true when a process of group `pgid` is blocked in read(2) on its fd 0, and that fd 0 is
- * the same pipe the job's root process got as stdin. It sees a `read` on stdin (shells' `read`,
+ * the same pipe (or socket) the job's root process got as stdin. It sees a `read` on stdin (shells' `read`,
  * Python's input(), most prompts); it cannot see a program that waits in poll/select/epoll first
  * (e.g. Node's readline) or reads its input from another descriptor (a tty it opened itself).
  * Elsewhere: false.
@@ -32,7 +32,8 @@ export function waitingForInput(pgid: number | undefined): boolean {
   } catch {
     return false;
   }
-  if (!pipe.startsWith("pipe:")) return false;
+  // Bun hands a "pipe" stdin over as one end of a socketpair: either kind is the job's input.
+  if (!pipe.startsWith("pipe:") && !pipe.startsWith("socket:")) return false;
   for (const name of readdirSync("/proc")) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;

@@ -43,6 +43,7 @@ export const MetaSchema = z.looseObject({
   agent_env: z.array(z.string()).optional(),
   key: z.string().optional(),
   log_path: z.string().optional(),
+  stdin: z.enum(["file", "interactive"]).optional(),
   command_display: z.string().optional(),
   command_display_truncated: z.boolean().optional(),
   output_match_since: z.object({ stdout: Int, stderr: Int }).optional(),

@@ -1,5 +1,5 @@
 // Reads and writes job records under the root; every read is checked, every write is atomic.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
 import { atomicWrite, prettyJson } from "./atomic-write.ts";
 import { isValidIdArgument, type JobPaths, jobPaths } from "./paths.ts";
@@ -27,18 +27,23 @@ export function tryReadState(p: JobPaths): StateRecord | undefined {
 /** meta.json of a job; a missing or malformed file is an internal_error naming the file. */
 export function readMeta(p: JobPaths): MetaRecord {
   const meta = tryReadMeta(p);
-  if (!meta) throw unreadable(p.meta);
+  if (!meta) throw unreadable(p, p.meta);
   return meta;
 }
 
 /** state.json of a job; a missing or malformed file is an internal_error naming the file. */
 export function readState(p: JobPaths): StateRecord {
   const state = tryReadState(p);
-  if (!state) throw unreadable(p.state);
+  if (!state) throw unreadable(p, p.state);
   return state;
 }
 
-function unreadable(path: string): AgentExecError {
+/**
+ * A record that cannot be read: job_not_found when its whole directory is gone (a `delete` or
+ * `gc` won a race with us), else internal_error naming the file.
+ */
+function unreadable(p: JobPaths, path: string): AgentExecError {
+  if (!existsSync(p.dir)) return new AgentExecError("job_not_found", `job not found: ${p.dir} was deleted`);
   return new AgentExecError("internal_error", `unreadable job record: ${path} is missing or malformed`, {
     details: { file: path },
   });

@@ -50,6 +50,8 @@ export interface MetaRecord {
   key?: string;
   /** `run --log PATH`: where full.log lines go (kept for `restart`). */
   log_path?: string;
+  /** Where the job's stdin comes from (X5): a copied file, or `send` (interactive); else /dev/null. */
+  stdin?: "file" | "interactive";
   /** D35: the command as `status` and `list` show it, masked values redacted, at most 200 chars. */
   command_display?: string;
   /** True when `command_display` was cut. */
@@ -137,6 +139,7 @@ export function checkMeta(v: unknown): MetaRecord | undefined {
   }
   if (!optStr(v.cwd) || !optStrArr(v.tags) || !optStrArr(v.env_files) || !optStrArr(v.shell_wrapper)) return undefined;
   if (!optStrArr(v.agent_env) || !optStr(v.key) || !optStr(v.log_path)) return undefined;
+  if (v.stdin !== undefined && v.stdin !== "file" && v.stdin !== "interactive") return undefined;
   if (v.inherit_env !== undefined && typeof v.inherit_env !== "boolean") return undefined;
   if (!optStr(v.command_display)) return undefined;
   if (v.command_display_truncated !== undefined && typeof v.command_display_truncated !== "boolean") return undefined;

@@ -5,6 +5,7 @@ import { getPriority, setPriority } from "node:os";
 import { ENV_FILE_CAP, readRegularFile } from "../core/read-file.ts";
 import { isoNow, monoMs } from "../core/time.ts";
 import { type LongTimer, setLongInterval, setLongTimeout } from "../core/timer.ts";
+import { StdinRelay } from "../input/relay.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { groupAlive, signalGroup } from "../process/signal.ts";
 import { bareSignalName } from "../process/signal-names.ts";
@@ -204,6 +205,10 @@ class Supervisor {
 
     const outFd = openSync(this.paths.stdout, "a", 0o600);
     const errFd = openSync(this.paths.stderr, "a", 0o600);
+    // X5: the copied --stdin-file / --stdin, a pipe fed from the FIFO `send` writes to, or
+    // /dev/null (never our caller's stdin: a harness pipe must not hang a job).
+    const inFd = meta.stdin === "file" ? openSync(this.paths.stdinFile, "r") : undefined;
+    const stdin = inFd ?? (meta.stdin === "interactive" ? "pipe" : "ignore");
     let child: ReturnType<typeof Bun.spawn>;
     const spawnedAt = monoMs();
     this.spawnedAt = spawnedAt;
@@ -215,7 +220,7 @@ class Supervisor {
         argv0: argv[0],
         cwd: meta.cwd,
         env,
-        stdio: ["ignore", outFd, errFd],
+        stdio: [stdin, outFd, errFd],
         detached: true,
       });
     } catch (err) {
@@ -226,6 +231,7 @@ class Supervisor {
     } finally {
       closeSync(outFd);
       closeSync(errFd);
+      if (inFd !== undefined) closeSync(inFd);
     }
     this.child = child;
     const pid = child.pid;
@@ -245,8 +251,10 @@ class Supervisor {
     );
     const timers = this.startTimers(pid);
     this.rss = new RssWatch(pid);
+    const relay = this.relayInput(child);
 
     await child.exited;
+    relay?.stop();
     const durationMs = Math.round(monoMs() - spawnedAt);
     timers.stopProgress();
     this.rss.stop();
@@ -263,6 +271,21 @@ class Supervisor {
     const finishing = notifier.matching ? closing.then(() => notifier.finish(this.state)) : notifier.finish(this.state);
     await Promise.all([closing, finishing]);
     await timers.settled();
+  }
+
+  /** An interactive job's input: frames from the FIFO to its stdin pipe (X5). */
+  private relayInput(child: ReturnType<typeof Bun.spawn>): StdinRelay | undefined {
+    if (this.meta.stdin !== "interactive" || !child.stdin || typeof child.stdin === "number") return undefined;
+    try {
+      const relay = new StdinRelay(this.paths.stdinFifo, child.stdin);
+      relay.onError = (err) => this.diag(`job stdin: ${String(err)}`);
+      return relay;
+    } catch (err) {
+      // No FIFO (deleted under us): the job sees EOF on its stdin at once.
+      this.diag(`no input FIFO: ${String(err)}`);
+      void child.stdin.end();
+      return undefined;
+    }
   }
 
   private notifier(wrapper: readonly string[]): Notifier {
