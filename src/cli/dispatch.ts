@@ -35,6 +35,7 @@ function definition(args: ParsedArgs): DefinitionInput {
     progressEveryMs: uintFlag(args, "progress-every", 0),
     shellWrapper: flagValue(args, "shell-wrapper"),
     config: flagValue(args, "config"),
+    maxLogBytes: flagValue(args, "max-log-bytes"),
     notify: {
       ...outputFlags(args),
       notifyCommand: flagValue(args, "notify-command"),

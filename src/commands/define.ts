@@ -1,7 +1,7 @@
 // Validates a job definition and writes a new job directory (shared by run and create, §3.1.1, D5).
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { resolveWrapper } from "../core/config.ts";
+import { resolveLogCap, resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
 import { isoNow } from "../core/time.ts";
@@ -31,6 +31,8 @@ export interface DefinitionInput {
   shellWrapper?: string;
   config?: string;
   notify: NotifyFlags;
+  /** --max-log-bytes (X9): bytes or a size with KiB/MiB/GiB; absent = config.toml, else 1 GiB. */
+  maxLogBytes?: string | number;
 }
 
 /** A definition that passed every check, ready to be written. */
@@ -42,6 +44,8 @@ export interface Definition {
   /** The env files as given (§2.4: verbatim); relative ones resolve against the launching caller's cwd. */
   envFiles: string[];
   notification: NotificationConfig | undefined;
+  /** The log cap per stream in bytes (0 = unlimited). */
+  maxLogBytes: number;
 }
 
 /** Throws the usage error for the first invalid tag. */
@@ -65,17 +69,15 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
     throw new AgentExecError("usage_error", "the command to run is missing or empty");
   }
   checkTags(input.tags);
-  const wrapper = resolveWrapper(
-    input.shellWrapper,
-    input.config === undefined ? undefined : resolve(ctx.cwd, input.config),
-    ctx.env,
-  );
+  const configPath = input.config === undefined ? undefined : resolve(ctx.cwd, input.config);
+  const wrapper = resolveWrapper(input.shellWrapper, configPath, ctx.env);
+  const maxLogBytes = resolveLogCap(input.maxLogBytes, configPath, ctx.env);
   const cwd = normalizeCwd(input.cwd ?? ctx.cwd, ctx.cwd);
   const envFiles = input.envFiles;
   checkLaunchable({ cwd, cwdLabel: `--cwd ${JSON.stringify(input.cwd ?? cwd)}`, envFiles, wrapper }, ctx);
   const notification = mergeNotification(undefined, absoluteSinkFiles(input.notify, ctx.cwd));
   checkPattern(notification?.on_output_match);
-  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, notification };
+  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, notification, maxLogBytes };
 }
 
 /** File sinks are stored as absolute paths, so they land where the caller meant wherever the job runs. */
@@ -136,6 +138,7 @@ export function buildMeta(def: Definition, id: string, root: string): MetaRecord
   meta.kill_after_ms = input.killAfterMs;
   meta.progress_every_ms = input.progressEveryMs;
   meta.shell_wrapper = def.wrapper;
+  meta.max_log_bytes = def.maxLogBytes;
   return meta as unknown as MetaRecord;
 }
 

@@ -1,8 +1,9 @@
 // Resolves the shell wrapper from --shell-wrapper, --config, the default config.toml, or the built-in (§8, D15).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_LOG_CAP, parseLogCap } from "../logs/size.ts";
 import { DEFAULT_WRAPPER } from "../supervisor/command.ts";
-import { AgentExecError, errnoOf } from "./errors.ts";
+import { AgentExecError, errnoOf, usageError } from "./errors.ts";
 
 /** `$XDG_CONFIG_HOME/agent-exec/config.toml`, else `~/.config/agent-exec/config.toml`, on every Unix. */
 export function defaultConfigPath(env: Record<string, string | undefined>): string {
@@ -10,8 +11,8 @@ export function defaultConfigPath(env: Record<string, string | undefined>): stri
   return join(base, "agent-exec", "config.toml");
 }
 
-/** Reads `[shell].unix` from a config file; undefined when the file or the key is absent. */
-export function readConfigWrapper(path: string): string[] | undefined {
+/** Parses a config file; undefined when it is absent (§8: silently ignored). */
+function readConfigDoc(path: string): Record<string, unknown> | undefined {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -25,6 +26,13 @@ export function readConfigWrapper(path: string): string[] | undefined {
   } catch (err) {
     throw new AgentExecError("internal_error", `invalid config file ${path}: ${(err as Error).message}`);
   }
+  return doc as Record<string, unknown>;
+}
+
+/** Reads `[shell].unix` from a config file; undefined when the file or the key is absent. */
+export function readConfigWrapper(path: string): string[] | undefined {
+  const doc = readConfigDoc(path);
+  if (doc === undefined) return undefined;
   const shell = (doc as { shell?: unknown }).shell;
   if (shell === undefined) return undefined;
   const unix = (shell as { unix?: unknown }).unix;
@@ -57,4 +65,23 @@ export function resolveWrapper(
     if (fromDefault) return fromDefault;
   }
   return [...DEFAULT_WRAPPER];
+}
+
+/**
+ * The log cap of a new job (X9): the flag, else `max_log_bytes` of the --config file or the
+ * default config.toml, else 1 GiB. A bad value in either place is a usage error naming it.
+ */
+export function resolveLogCap(
+  flag: string | number | undefined,
+  configPath: string | undefined,
+  env: Record<string, string | undefined>,
+): number {
+  if (flag !== undefined) return parseLogCap(flag, "--max-log-bytes");
+  const path = configPath ?? defaultConfigPath(env);
+  const value = readConfigDoc(path)?.max_log_bytes;
+  if (value === undefined) return DEFAULT_LOG_CAP;
+  if (typeof value !== "number" && typeof value !== "string") {
+    throw usageError(`invalid config file ${path}: max_log_bytes must be a number or a string such as "64MiB"`);
+  }
+  return parseLogCap(value, `max_log_bytes in ${path}`);
 }

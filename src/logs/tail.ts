@@ -1,6 +1,22 @@
 // Reads a byte/line window from the end of a log file (§5), never more than max_bytes of it.
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import type { Hole } from "./cap-record.ts";
 import { longestMask, redactBytes } from "./redact.ts";
+
+/**
+ * Tells the range a log cap dropped (X9), read afresh at each call: readers ask before and after
+ * reading, because the supervisor may drop more while they read.
+ */
+export type HoleProbe = () => Hole | undefined;
+
+/** A dropped range that applies to a log of `size` bytes (a stale one, after logs were cleared, does not). */
+function holeIn(probe: HoleProbe | undefined, size: number): Hole | undefined {
+  const h = probe?.();
+  return h && h.end > h.start && h.end <= size ? h : undefined;
+}
+
+/** How many times a read is redone when the dropped range grew into it meanwhile. */
+const HOLE_RETRIES = 8;
 
 /** The tail of one log file. */
 export interface TailPart {
@@ -10,6 +26,8 @@ export interface TailPart {
   includedBytes: number;
   /** The offset up to which the log was read: where a cursor made from this read points (X1). */
   end: number;
+  /** Bytes the log cap dropped from the middle of this log (X9). */
+  droppedBytes: number;
 }
 
 const decoder = new TextDecoder("utf-8");
@@ -47,6 +65,7 @@ export function tailFile(
   tailLines: number,
   maxBytes: number,
   masks: readonly Uint8Array[] = [],
+  holes?: HoleProbe,
 ): TailPart {
   let fd: number;
   try {
@@ -56,26 +75,45 @@ export function tailFile(
     try {
       observed = statSync(path).size;
     } catch {}
-    return { text: "", truncated: false, observedBytes: observed, includedBytes: 0, end: 0 };
+    return { text: "", truncated: false, observedBytes: observed, includedBytes: 0, end: 0, droppedBytes: 0 };
   }
   try {
-    const size = fstatSync(fd).size;
-    const len = Math.min(size, maxBytes);
-    const lead = Math.min(size - len, Math.max(0, longestMask(masks) - 1));
-    const buf = readAt(fd, size - len - lead, len + lead);
-    let bytes = redactBytes(buf, masks, Math.min(lead, buf.length), true);
-    let byteTruncated = size > maxBytes;
-    // `***` is longer than a 1- or 2-byte value: keep the window within max_bytes.
-    if (bytes.length > maxBytes) {
-      bytes = bytes.subarray(bytes.length - maxBytes);
-      byteTruncated = true;
+    for (let attempt = 0; ; attempt++) {
+      const size = fstatSync(fd).size;
+      const hole = holeIn(holes, size);
+      let len = Math.min(size, maxBytes);
+      // X9: the window never reaches back across a dropped range: it starts at the oldest byte
+      // kept after it, so no NUL of a hole is ever shown and the text is one contiguous run.
+      const clipped = hole !== undefined && size - len < hole.end;
+      if (clipped) len = size - hole.end;
+      const lead = clipped ? 0 : Math.min(size - len, Math.max(0, longestMask(masks) - 1));
+      const from = size - len - lead;
+      const buf = readAt(fd, from, len + lead);
+      const after = holeIn(holes, size);
+      // The supervisor dropped more while we read: what we read there may be zeros now.
+      if (after && after.end > from && after.end !== hole?.end && attempt < HOLE_RETRIES) continue;
+      let bytes = redactBytes(buf, masks, Math.min(lead, buf.length), true);
+      let byteTruncated = size > maxBytes || clipped;
+      // `***` is longer than a 1- or 2-byte value: keep the window within max_bytes.
+      if (bytes.length > maxBytes) {
+        bytes = bytes.subarray(bytes.length - maxBytes);
+        byteTruncated = true;
+      }
+      const { text, truncated } = windowText(bytes, byteTruncated, tailLines);
+      let observed = size;
+      try {
+        observed = fstatSync(fd).size;
+      } catch {}
+      const droppedBytes = after ? after.end - after.start : 0;
+      return {
+        text,
+        truncated,
+        observedBytes: observed,
+        includedBytes: Buffer.byteLength(text),
+        end: size,
+        droppedBytes,
+      };
     }
-    const { text, truncated } = windowText(bytes, byteTruncated, tailLines);
-    let observed = size;
-    try {
-      observed = fstatSync(fd).size;
-    } catch {}
-    return { text, truncated, observedBytes: observed, includedBytes: Buffer.byteLength(text), end: size };
   } finally {
     closeSync(fd);
   }
@@ -100,32 +138,51 @@ export function readSince(
   tailLines: number,
   maxBytes: number,
   masks: readonly Uint8Array[] = [],
+  holes?: HoleProbe,
 ): SincePart {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch {
-    return { text: "", truncated: false, observedBytes: 0, includedBytes: 0, end: from, omittedBytes: 0 };
+    return {
+      text: "",
+      truncated: false,
+      observedBytes: 0,
+      includedBytes: 0,
+      end: from,
+      omittedBytes: 0,
+      droppedBytes: 0,
+    };
   }
   try {
-    const size = fstatSync(fd).size;
-    const start = Math.max(from, size - maxBytes);
-    const lead = Math.min(start, Math.max(0, longestMask(masks) - 1));
-    let buf = readAt(fd, start - lead, size - start + lead);
-    buf = buf.subarray(0, buf.length - incompleteUtf8Tail(buf, lead));
-    const end = start - lead + buf.length;
-    const keepFrom = tailLines > 0 ? lastLinesStart(buf, lead, tailLines) : lead;
-    const omittedBytes = start - from + (keepFrom - lead);
-    const shown = redactBytes(buf, masks, keepFrom, true);
-    const { text } = windowText(shown, false, tailLines);
-    return {
-      text,
-      truncated: omittedBytes > 0,
-      observedBytes: size,
-      includedBytes: Buffer.byteLength(text),
-      end: Math.max(end, from),
-      omittedBytes,
-    };
+    for (let attempt = 0; ; attempt++) {
+      const size = fstatSync(fd).size;
+      const hole = holeIn(holes, size);
+      let start = Math.max(from, size - maxBytes);
+      // X9: a cursor (or window) that reaches into a dropped range starts at the oldest kept byte
+      // after it; the skipped bytes count as omitted.
+      const clipped = hole !== undefined && start < hole.end;
+      if (clipped) start = hole.end;
+      const lead = clipped ? 0 : Math.min(start, Math.max(0, longestMask(masks) - 1));
+      let buf = readAt(fd, start - lead, size - start + lead);
+      const after = holeIn(holes, size);
+      if (after && after.end > start - lead && after.end !== hole?.end && attempt < HOLE_RETRIES) continue;
+      buf = buf.subarray(0, buf.length - incompleteUtf8Tail(buf, lead));
+      const end = start - lead + buf.length;
+      const keepFrom = tailLines > 0 ? lastLinesStart(buf, lead, tailLines) : lead;
+      const omittedBytes = Math.max(0, start - from) + (keepFrom - lead);
+      const shown = redactBytes(buf, masks, keepFrom, true);
+      const { text } = windowText(shown, false, tailLines);
+      return {
+        text,
+        truncated: omittedBytes > 0,
+        observedBytes: size,
+        includedBytes: Buffer.byteLength(text),
+        end: Math.max(end, from),
+        omittedBytes,
+        droppedBytes: after ? after.end - after.start : 0,
+      };
+    }
   } finally {
     closeSync(fd);
   }

@@ -41,6 +41,10 @@ const definition = {
   tags: z.array(z.string()).optional(),
   timeout_ms: UInt.optional().describe("TERM the job's process group after this many ms"),
   kill_after_ms: UInt.optional().describe("Then KILL what is still alive after this many ms"),
+  max_log_bytes: z
+    .union([UInt, z.string()])
+    .optional()
+    .describe('Log cap per stream: bytes or e.g. "64MiB"; 0 = unlimited'),
   notify_command: z.string().optional(),
   notify_file: z.string().optional(),
 };
@@ -57,6 +61,7 @@ function toDefinition(a: z.infer<z.ZodObject<typeof definition>>): DefinitionInp
     timeoutMs: a.timeout_ms ?? 0,
     killAfterMs: a.kill_after_ms ?? 0,
     progressEveryMs: 0,
+    maxLogBytes: a.max_log_bytes,
     notify: { notifyCommand: a.notify_command, notifyFile: a.notify_file },
   };
 }

@@ -40,6 +40,7 @@ export const MetaSchema = z.looseObject({
   kill_after_ms: Int.optional(),
   progress_every_ms: Int.optional(),
   shell_wrapper: z.array(z.string()).optional(),
+  max_log_bytes: Int.optional(),
   output_match_since: z.object({ stdout: Int, stderr: Int }).optional(),
 });
 

@@ -19,6 +19,10 @@ export interface JobPaths {
   masks: string;
   /** Written by `kill` before it signals, so the end can say `killed_by` (X3). */
   killMark: string;
+  /** What the log cap dropped from each stream (X9), written by the supervisor. */
+  logCap: string;
+  /** The workload's exit status, written by its waiting parent (survives the supervisor). */
+  exitStatus: string;
 }
 
 /**
@@ -60,5 +64,7 @@ export function jobPaths(root: string, id: string): JobPaths {
     supervisorPid: join(dir, "supervisor.pid"),
     masks: join(dir, "masks.json"),
     killMark: join(dir, "kill.mark"),
+    logCap: join(dir, "log_cap"),
+    exitStatus: join(dir, "exit_status"),
   };
 }

@@ -13,6 +13,7 @@ import { failedState, type MetaRecord, type Resources, type StateRecord } from "
 import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
 import { RUNTIME_ENV_VAR } from "./env-var.ts";
 import { LogFollower } from "./follow.ts";
+import { LogCap } from "./log-cap.ts";
 import { RssWatch } from "./rss.ts";
 
 /**
@@ -220,11 +221,15 @@ class Supervisor {
       setPriority(process.pid, Math.min(19, getPriority(process.pid) + 10));
     } catch {}
 
+    // X9: bounded logs. A job defined before the cap existed has none in its meta: unlimited.
+    const logCap = new LogCap(this.paths, meta.max_log_bytes ?? 0, (m) => this.diag(m));
+    logCap.start();
     const follower = new LogFollower(
       this.paths.stdout,
       this.paths.stderr,
       this.fullLogPath ?? this.paths.full,
       notifier,
+      logCap,
     );
     const timers = this.startTimers(pid);
     this.rss = new RssWatch(pid);
@@ -233,6 +238,8 @@ class Supervisor {
     const durationMs = Math.round(monoMs() - spawnedAt);
     timers.stopProgress();
     this.rss.stop();
+    // The logs are complete: bring them within the cap before the end is published.
+    logCap.stop();
 
     // D9: stdout.log and stderr.log are complete now (the job wrote them itself), so a tail after
     // wait never misses a byte. full.log is derived from them: give it a short window to catch up,
