@@ -62,8 +62,11 @@ export function groupStopped(pgid: number | undefined): boolean {
   return s === "T" || s === "t";
 }
 
-/** True when any non-zombie process is still in process group `pgid`. */
-export function groupAlive(pgid: number | undefined): boolean {
+/**
+ * True when any non-zombie process is still in process group `pgid`, not counting `except` (the
+ * job's waiting parent, which ends by itself once the command has).
+ */
+export function groupAlive(pgid: number | undefined, except?: number): boolean {
   if (pgid === undefined || !(pgid > 1)) return false;
   try {
     process.kill(-pgid, 0);
@@ -72,12 +75,12 @@ export function groupAlive(pgid: number | undefined): boolean {
   }
   if (!hasProc) return true;
   // kill(-pgid, 0) also succeeds for a group of zombies; look for one member that is not.
-  if (procState(pgid) !== undefined && procState(pgid) !== "Z") return true;
+  if (except !== pgid && procState(pgid) !== undefined && procState(pgid) !== "Z") return true;
   for (const name of readdirSync("/proc")) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const fields = procStat(name); // undefined when the process left while we looked
-    if (fields && Number(fields[2]) === pgid && fields[0] !== "Z") return true;
+    if (fields && Number(fields[2]) === pgid && fields[0] !== "Z" && Number(name) !== except) return true;
   }
   return false;
 }
