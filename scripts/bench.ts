@@ -9,6 +9,7 @@ import { p9 } from "./bench/concurrency.ts";
 import { p5, p8 } from "./bench/io.ts";
 import { p1, p2, p3, p4 } from "./bench/latency.ts";
 import { p6 } from "./bench/list.ts";
+import { p8c } from "./bench/logcap.ts";
 import { p7 } from "./bench/memory.ts";
 import { cleanAll } from "./bench/store.ts";
 import { type Ctx, errorRow, type Row } from "./bench/util.ts";
@@ -28,6 +29,7 @@ const MEASURES: [string, string, (ctx: Ctx) => Promise<Row[]>][] = [
   ["P4", "wait latency", p4],
   ["P8", "1 GiB output", p8],
   ["P5", "tail of a huge log", p5],
+  ["P8C", "1 GiB output, 64 MiB log cap", p8c],
   ["P6", "list over many jobs", p6],
   ["P7", "memory per job", p7],
   ["P9", "200 concurrent runs", p9],

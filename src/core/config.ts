@@ -76,7 +76,7 @@ export function resolveLogCap(
   configPath: string | undefined,
   env: Record<string, string | undefined>,
 ): number {
-  if (flag !== undefined) return parseLogCap(flag, "--max-log-bytes");
+  if (flag !== undefined) return parseLogCap(flag, "--max-log-bytes (max_log_bytes)");
   const path = configPath ?? defaultConfigPath(env);
   const value = readConfigDoc(path)?.max_log_bytes;
   if (value === undefined) return DEFAULT_LOG_CAP;
