@@ -98,10 +98,15 @@ export class LineScanner {
         const chunk = Buffer.allocUnsafe(len);
         const got = readSync(fd, chunk, 0, len, at);
         if (got <= 0) break;
-        // Dropped meanwhile: what was read may be zeros; look again from the new end.
+        // Dropped meanwhile: what was read before the new end may be zeros (see logs/tail.ts).
         const now = this.hole(stream, size);
-        if (now && now.end > at && now.end !== hole?.end) continue;
-        const hit = this.lines(stream, chunk.subarray(0, got));
+        let data = chunk.subarray(0, got);
+        if (now && now.end > at) {
+          data = data.subarray(Math.min(got, now.end - at));
+          this.offset[stream] = Math.min(at + got, now.end);
+          this.carry[stream] = Buffer.alloc(0);
+        }
+        const hit = this.lines(stream, data);
         if (hit) return hit;
       }
       const rest = this.carry[stream];
@@ -115,10 +120,10 @@ export class LineScanner {
     }
   }
 
-  /** The range the log cap dropped from `stream`, if any applies to a log of `size` bytes. */
+  /** The range the log cap dropped from `stream`, as far as it reaches into a log of `size` bytes. */
   private hole(stream: "stdout" | "stderr", size: number): Hole | undefined {
     const h = readCapRecord(this.paths.logCap)?.[stream];
-    return h && h.end > h.start && h.end <= size ? h : undefined;
+    return h && h.end > h.start && h.start < size ? { start: h.start, end: Math.min(h.end, size) } : undefined;
   }
 
   /** Tests each complete line of `carry + bytes`; stops after the first match. */

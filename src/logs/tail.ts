@@ -9,14 +9,25 @@ import { longestMask, redactBytes } from "./redact.ts";
  */
 export type HoleProbe = () => Hole | undefined;
 
-/** A dropped range that applies to a log of `size` bytes (a stale one, after logs were cleared, does not). */
+/**
+ * The dropped range as it applies to a log of `size` bytes: the supervisor, which saw the log
+ * grow further since, may already drop past `size`.
+ */
 function holeIn(probe: HoleProbe | undefined, size: number): Hole | undefined {
   const h = probe?.();
-  return h && h.end > h.start && h.end <= size ? h : undefined;
+  return h && h.end > h.start && h.start < size ? { start: h.start, end: Math.min(h.end, size) } : undefined;
 }
 
-/** How many times a read is redone when the dropped range grew into it meanwhile. */
-const HOLE_RETRIES = 8;
+/**
+ * The part of `buf` (read from offset `at`) that is still output: when the dropped range grew
+ * into it while it was read, its bytes before the new end may be zeros. The supervisor publishes
+ * a new end before it punches, so what lies past the end seen after the read was read intact.
+ */
+function keptPart(buf: Buffer, at: number, after: Hole | undefined): { buf: Buffer; at: number } {
+  if (!after || after.end <= at) return { buf, at };
+  const skip = Math.min(buf.length, after.end - at);
+  return { buf: buf.subarray(skip), at: at + skip };
+}
 
 /** The tail of one log file. */
 export interface TailPart {
@@ -78,42 +89,44 @@ export function tailFile(
     return { text: "", truncated: false, observedBytes: observed, includedBytes: 0, end: 0, droppedBytes: 0 };
   }
   try {
-    for (let attempt = 0; ; attempt++) {
-      const size = fstatSync(fd).size;
-      const hole = holeIn(holes, size);
-      let len = Math.min(size, maxBytes);
-      // X9: the window never reaches back across a dropped range: it starts at the oldest byte
-      // kept after it, so no NUL of a hole is ever shown and the text is one contiguous run.
-      const clipped = hole !== undefined && size - len < hole.end;
-      if (clipped) len = size - hole.end;
-      const lead = clipped ? 0 : Math.min(size - len, Math.max(0, longestMask(masks) - 1));
-      const from = size - len - lead;
-      const buf = readAt(fd, from, len + lead);
-      const after = holeIn(holes, size);
-      // The supervisor dropped more while we read: what we read there may be zeros now.
-      if (after && after.end > from && after.end !== hole?.end && attempt < HOLE_RETRIES) continue;
-      let bytes = redactBytes(buf, masks, Math.min(lead, buf.length), true);
-      let byteTruncated = size > maxBytes || clipped;
-      // `***` is longer than a 1- or 2-byte value: keep the window within max_bytes.
-      if (bytes.length > maxBytes) {
-        bytes = bytes.subarray(bytes.length - maxBytes);
-        byteTruncated = true;
-      }
-      const { text, truncated } = windowText(bytes, byteTruncated, tailLines);
-      let observed = size;
-      try {
-        observed = fstatSync(fd).size;
-      } catch {}
-      const droppedBytes = after ? after.end - after.start : 0;
-      return {
-        text,
-        truncated,
-        observedBytes: observed,
-        includedBytes: Buffer.byteLength(text),
-        end: size,
-        droppedBytes,
-      };
+    const size = fstatSync(fd).size;
+    const hole = holeIn(holes, size);
+    let len = Math.min(size, maxBytes);
+    // X9: the window never reaches back across a dropped range: it starts at the oldest byte
+    // kept after it, so no NUL of a hole is ever shown and the text is one contiguous run.
+    let clipped = hole !== undefined && size - len < hole.end;
+    if (clipped && hole) len = size - hole.end;
+    let lead = clipped ? 0 : Math.min(size - len, Math.max(0, longestMask(masks) - 1));
+    const from = size - len - lead;
+    const buf = readAt(fd, from, len + lead);
+    // Probed after the read: what the range covers now may have been zeros when we read it.
+    const kept = keptPart(buf, from, holeIn(holes, size));
+    if (kept.at > from) {
+      clipped = true;
+      lead = 0;
     }
+    let bytes = redactBytes(kept.buf, masks, Math.min(lead, kept.buf.length), true);
+    let byteTruncated = size > maxBytes || clipped;
+    // `***` is longer than a 1- or 2-byte value: keep the window within max_bytes.
+    if (bytes.length > maxBytes) {
+      bytes = bytes.subarray(bytes.length - maxBytes);
+      byteTruncated = true;
+    }
+    const { text, truncated } = windowText(bytes, byteTruncated, tailLines);
+    let observed = size;
+    try {
+      observed = fstatSync(fd).size;
+    } catch {}
+    const last = holeIn(holes, size);
+    const droppedBytes = last ? last.end - last.start : 0;
+    return {
+      text,
+      truncated,
+      observedBytes: observed,
+      includedBytes: Buffer.byteLength(text),
+      end: size,
+      droppedBytes,
+    };
   } finally {
     closeSync(fd);
   }
@@ -155,34 +168,37 @@ export function readSince(
     };
   }
   try {
-    for (let attempt = 0; ; attempt++) {
-      const size = fstatSync(fd).size;
-      const hole = holeIn(holes, size);
-      let start = Math.max(from, size - maxBytes);
-      // X9: a cursor (or window) that reaches into a dropped range starts at the oldest kept byte
-      // after it; the skipped bytes count as omitted.
-      const clipped = hole !== undefined && start < hole.end;
-      if (clipped) start = hole.end;
-      const lead = clipped ? 0 : Math.min(start, Math.max(0, longestMask(masks) - 1));
-      let buf = readAt(fd, start - lead, size - start + lead);
-      const after = holeIn(holes, size);
-      if (after && after.end > start - lead && after.end !== hole?.end && attempt < HOLE_RETRIES) continue;
-      buf = buf.subarray(0, buf.length - incompleteUtf8Tail(buf, lead));
-      const end = start - lead + buf.length;
-      const keepFrom = tailLines > 0 ? lastLinesStart(buf, lead, tailLines) : lead;
-      const omittedBytes = Math.max(0, start - from) + (keepFrom - lead);
-      const shown = redactBytes(buf, masks, keepFrom, true);
-      const { text } = windowText(shown, false, tailLines);
-      return {
-        text,
-        truncated: omittedBytes > 0,
-        observedBytes: size,
-        includedBytes: Buffer.byteLength(text),
-        end: Math.max(end, from),
-        omittedBytes,
-        droppedBytes: after ? after.end - after.start : 0,
-      };
+    const size = fstatSync(fd).size;
+    const hole = holeIn(holes, size);
+    let start = Math.max(from, size - maxBytes);
+    // X9: a cursor (or window) that reaches into a dropped range starts at the oldest kept byte
+    // after it; the skipped bytes count as omitted.
+    const clipped = hole !== undefined && start < hole.end;
+    if (clipped && hole) start = hole.end;
+    let lead = clipped ? 0 : Math.min(start, Math.max(0, longestMask(masks) - 1));
+    const read = readAt(fd, start - lead, size - start + lead);
+    // Probed after the read: what the range covers now may have been zeros when we read it.
+    const kept = keptPart(read, start - lead, holeIn(holes, size));
+    if (kept.at > start - lead) {
+      start = Math.max(start, kept.at);
+      lead = start - kept.at;
     }
+    const buf = kept.buf.subarray(0, kept.buf.length - incompleteUtf8Tail(kept.buf, lead));
+    const end = kept.at + buf.length;
+    const keepFrom = tailLines > 0 ? lastLinesStart(buf, lead, tailLines) : lead;
+    const omittedBytes = Math.max(0, start - from) + (keepFrom - lead);
+    const shown = redactBytes(buf, masks, keepFrom, true);
+    const { text } = windowText(shown, false, tailLines);
+    const last = holeIn(holes, size);
+    return {
+      text,
+      truncated: omittedBytes > 0,
+      observedBytes: size,
+      includedBytes: Buffer.byteLength(text),
+      end: Math.max(end, from),
+      omittedBytes,
+      droppedBytes: last ? last.end - last.start : 0,
+    };
   } finally {
     closeSync(fd);
   }
