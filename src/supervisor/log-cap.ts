@@ -6,7 +6,7 @@
 // price of not slowing the job; the timer speeds up with the write rate to keep that small.
 import { closeSync, fstatSync, openSync, unlinkSync } from "node:fs";
 import { type CapRecord, type Hole, writeCapRecord } from "../logs/cap-record.ts";
-import { loadPuncher, type Puncher } from "./punch.ts";
+import { isPermanent, loadPuncher, type Puncher, UNSUPPORTED } from "./punch.ts";
 
 /** Punch in whole 4 KiB blocks: a partial block would be zeroed but stay allocated. */
 const BLOCK = 4096;
@@ -15,6 +15,15 @@ const MAX_STEP = 256 << 10;
 /** Shortest and longest pause between size checks. */
 const MIN_INTERVAL_MS = 2;
 const MAX_INTERVAL_MS = 250;
+
+/** The size of an open file, 0 when it cannot be told. */
+function sizeOf(fd: number): number {
+  try {
+    return fstatSync(fd).size;
+  } catch {
+    return 0;
+  }
+}
 
 /** The dropped range of one file and the arithmetic of when to grow it. */
 export class FileCap {
@@ -42,6 +51,13 @@ export class FileCap {
     return target > this.head && target - this.end >= this.step ? target : undefined;
   }
 
+  /** The file size at which plan() will next ask for a punch. */
+  due(): number {
+    return this.disabled
+      ? Number.POSITIVE_INFINITY
+      : Math.max(this.end + this.step, this.head + BLOCK) + this.head + BLOCK;
+  }
+
   /** The dropped range, once something was dropped. */
   hole(): Hole | undefined {
     return this.end > this.head ? { start: this.head, end: this.end } : undefined;
@@ -57,21 +73,21 @@ export type CapDiag = (message: string) => void;
  */
 class PunchAccess {
   private puncher: Puncher | undefined;
-  private loading = false;
+  private loading: Promise<Puncher> | undefined;
 
+  /** The puncher if loaded; otherwise starts loading it and answers undefined. */
   get(): Puncher | undefined {
-    if (!this.puncher && !this.loading) {
-      this.loading = true;
-      loadPuncher().then(
-        (p) => {
-          this.puncher = p;
-        },
-        () => {
-          this.puncher = () => 95;
-        },
-      );
-    }
+    void this.load();
     return this.puncher;
+  }
+
+  /** Loads the puncher (once). */
+  load(): Promise<Puncher> {
+    this.loading ??= loadPuncher().then(
+      (p) => (this.puncher = p),
+      () => (this.puncher = () => UNSUPPORTED),
+    );
+    return this.loading;
   }
 }
 
@@ -81,6 +97,8 @@ interface Stream {
   fd: number;
   cap: FileCap;
   lastSize: number;
+  /** A failed punch was told in the diagnostics already. */
+  warned?: boolean;
 }
 
 /** Enforces the cap on stdout.log and stderr.log, and offers the same to full.log. */
@@ -95,6 +113,7 @@ export class LogCap {
   private interval = MIN_INTERVAL_MS;
   private lastCheck = 0;
   private stopped = false;
+  private full: FullLogCap | undefined;
 
   constructor(paths: { stdout: string; stderr: string; logCap: string }, cap: number, diag: CapDiag) {
     this.cap = cap;
@@ -132,18 +151,23 @@ export class LogCap {
     const now = performance.now();
     const elapsed = Math.max(1, now - this.lastCheck);
     this.lastCheck = now;
-    const grown = this.check();
-    // Check again by the time the fastest stream, at its current rate, grows by a punch step.
-    if (grown > 0) {
-      const rate = grown / elapsed;
-      this.interval = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, MAX_STEP / 2 / rate));
-    } else this.interval = Math.min(MAX_INTERVAL_MS, this.interval * 2);
+    const sizes = this.streams.map((s) => s.lastSize);
+    this.check();
+    // Check again about when the first stream, at its current rate, reaches its next punch: a
+    // 1 GiB cap on a small log costs a few checks a second, a log at its cap is followed closely.
+    let wait = Number.POSITIVE_INFINITY;
+    this.streams.forEach((s, i) => {
+      const rate = (s.lastSize - (sizes[i] ?? 0)) / elapsed;
+      if (rate > 0) wait = Math.min(wait, Math.max(0, s.cap.due() - s.lastSize) / rate);
+    });
+    this.interval = Number.isFinite(wait)
+      ? Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, wait))
+      : Math.min(MAX_INTERVAL_MS, this.interval * 2);
     this.timer = setTimeout(() => this.tick(), this.interval);
   }
 
-  /** Drops what is due on each stream now; returns the bytes written since the last check. */
-  check(): number {
-    let grown = 0;
+  /** Drops what is due on each stream now. */
+  check(): void {
     for (const s of this.streams) {
       let size: number;
       try {
@@ -151,7 +175,6 @@ export class LogCap {
       } catch {
         continue;
       }
-      grown = Math.max(grown, size - s.lastSize);
       s.lastSize = size;
       const target = s.cap.plan(size);
       if (target === undefined) continue;
@@ -164,13 +187,19 @@ export class LogCap {
       this.publish();
       const errno = punch(s.fd, from, target - from);
       if (errno !== 0) {
+        // Nothing was dropped: say so again. Where holes cannot be made the log stays whole
+        // (no output lost, the disk bound does not hold); any other failure is tried again.
         s.cap.end = from;
-        s.cap.disabled = true;
+        s.cap.disabled = isPermanent(errno);
         this.publish();
-        this.diag(`log cap: cannot punch holes in ${s.name}.log (errno ${errno}); it is kept whole from here on`);
+        if (s.cap.disabled || !s.warned) {
+          s.warned = true;
+          this.diag(
+            `log cap: cannot punch holes in ${s.name}.log (errno ${errno})${s.cap.disabled ? "; it is kept whole from here on" : ""}`,
+          );
+        }
       }
     }
-    return grown;
   }
 
   private publish(): void {
@@ -186,14 +215,23 @@ export class LogCap {
 
   /** A cap for full.log, which the supervisor writes itself (undefined without a cap). */
   fullLog(fd: number): FullLogCap | undefined {
-    return this.cap > 0 ? new FullLogCap(fd, this.cap, this.punch, this.diag) : undefined;
+    if (this.cap > 0) this.full = new FullLogCap(fd, this.cap, this.punch, this.diag);
+    return this.full;
+  }
+
+  /** Settles once full.log is within its cap too (call after its last write). */
+  async settled(): Promise<void> {
+    await this.full?.pending;
   }
 
   /** A last check (the job's root process ended), then no more. */
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.stopped) return;
-    this.check();
     this.stopped = true;
+    // A job that passed its cap between two checks must still end within it: load the puncher
+    // if that is what the last check would wait for.
+    if (this.streams.some((s) => s.cap.plan(sizeOf(s.fd)) !== undefined)) await this.punch.load();
+    this.check();
     if (this.timer) clearTimeout(this.timer);
     for (const s of this.streams) closeSync(s.fd);
     if (this.recordFd !== undefined) closeSync(this.recordFd);
@@ -207,6 +245,8 @@ export class FullLogCap {
   private readonly punch: PunchAccess;
   private readonly diag: CapDiag;
   private size: number;
+  /** Set while a punch waits for the puncher to load. */
+  pending: Promise<void> | undefined;
 
   constructor(fd: number, cap: number, punch: PunchAccess, diag: CapDiag) {
     this.fd = fd;
@@ -226,10 +266,17 @@ export class FullLogCap {
     const target = this.cap.plan(this.size);
     if (target === undefined) return;
     const punch = this.punch.get();
-    if (!punch) return;
+    if (!punch) {
+      // The last writes may come before the puncher is there: punch once it is.
+      this.pending ??= this.punch.load().then(() => {
+        this.pending = undefined;
+        this.wrote(0);
+      });
+      return;
+    }
     const errno = punch(this.fd, this.cap.end, target - this.cap.end);
     if (errno === 0) this.cap.end = target;
-    else {
+    else if (isPermanent(errno)) {
       this.cap.disabled = true;
       this.diag(`log cap: cannot punch holes in full.log (errno ${errno}); it is kept whole from here on`);
     }

@@ -14,6 +14,11 @@ export type Puncher = (fd: number, offset: number, len: number) => number;
 
 /** errno for "this platform or filesystem cannot do it" (EOPNOTSUPP). */
 export const UNSUPPORTED = 95;
+const EINTR = 4;
+
+/** Failures that will not go away: no hole punching on this platform or filesystem. */
+export const isPermanent = (errno: number): boolean =>
+  errno === UNSUPPORTED || errno === 38 /* ENOSYS */ || errno === 19 /* ENODEV */ || errno === 1; /* EPERM */
 
 /**
  * The puncher of this platform: fallocate(2) on Linux (glibc or musl); elsewhere one that
@@ -30,9 +35,14 @@ export async function loadPuncher(): Promise<Puncher> {
       });
       const { fallocate, __errno_location } = lib.symbols;
       return (fd, offset, len) => {
-        if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, len) === 0) return 0;
-        const at = __errno_location();
-        return at ? read.i32(at, 0) : UNSUPPORTED;
+        // EINTR: the runtime's own signals (the garbage collector suspends threads with them)
+        // can interrupt the call; it is simply made again.
+        for (let i = 0; ; i++) {
+          if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, len) === 0) return 0;
+          const at = __errno_location();
+          const errno = at ? read.i32(at, 0) : UNSUPPORTED;
+          if (errno !== EINTR || i >= 10) return errno;
+        }
       };
     } catch {
       // Not this libc: try the next name.

@@ -254,7 +254,7 @@ class Supervisor {
     timers.stopProgress();
     this.rss.stop();
     // The logs are complete: bring them within the cap before the end is published.
-    logCap.stop();
+    await logCap.stop();
 
     // D9: stdout.log and stderr.log are complete now (the job wrote them itself), so a tail after
     // wait never misses a byte. full.log is derived from them: give it a short window to catch up,
@@ -267,6 +267,7 @@ class Supervisor {
     const closing = follower.caughtUp.then(() => follower.close());
     const finishing = notifier.matching ? closing.then(() => notifier.finish(this.state)) : notifier.finish(this.state);
     await Promise.all([closing, finishing]);
+    await logCap.settled();
     await timers.settled();
   }
 
