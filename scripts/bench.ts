@@ -13,6 +13,7 @@ import { p8c } from "./bench/logcap.ts";
 import { p7 } from "./bench/memory.ts";
 import { cleanAll } from "./bench/store.ts";
 import { type Ctx, errorRow, type Row } from "./bench/util.ts";
+import { p7w } from "./bench/waiter.ts";
 
 const USAGE = `usage: bun scripts/bench.ts [--bin PATH] [--quick] [--only P1,P4] [--json PATH] [--strict]
   --bin PATH   the agent-exec binary (default: <repo>/dist/agent-exec)
@@ -32,6 +33,7 @@ const MEASURES: [string, string, (ctx: Ctx) => Promise<Row[]>][] = [
   ["P8C", "1 GiB output, 64 MiB log cap", p8c],
   ["P6", "list over many jobs", p6],
   ["P7", "memory per job", p7],
+  ["P7W", "memory of the waiting parent", p7w],
   ["P9", "200 concurrent runs", p9],
 ];
 
