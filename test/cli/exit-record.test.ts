@@ -74,7 +74,8 @@ describe("with its supervisor, through the waiting parent", () => {
     expect(sb.file(crash.job_id, "stderr.log").toString()).toBe("before\n");
     const chosen = await sb.ok(["run", "--wait", "--", "sh", "-c", "exit 130"]);
     expect(chosen).toMatchObject({ state: "exited", exit_code: 130 });
-    const term = await sb.ok(["run", "--wait", "--timeout", "300", "--", "sleep", "600"]);
+    // A long grace: TERM ends it, and no KILL may race the waiter's record.
+    const term = await sb.ok(["run", "--wait", "--timeout", "300", "--kill-after", "60000", "--", "sleep", "600"]);
     expect(term).toMatchObject({ state: "killed", signal: "TERM", timed_out: true });
   });
 

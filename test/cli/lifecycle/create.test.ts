@@ -95,6 +95,7 @@ describe("create (§3.2)", () => {
       kill_after_ms: 150,
       progress_every_ms: 300,
       shell_wrapper: ["sh", "-c"],
+      max_log_bytes: 1 << 30,
     });
     // The unmasked values live only in the owner-only runtime file, never in meta.json.
     const metaText = readFileSync(join(sb.root, id, "meta.json"), "utf8");
