@@ -31,6 +31,29 @@ function procStat(pid: number | string): string[] | undefined {
   }
 }
 
+/**
+ * Sends `signal` to every live member of group `pgid` but `except` (Linux, from /proc): the KILL
+ * that ends what a timeout's TERM left alive must spare the job's waiting parent, or the
+ * command's end would go unrecorded. Elsewhere, the whole group.
+ */
+export function signalGroupExcept(pgid: number, signal: string, except: number): void {
+  if (!hasProc) {
+    signalGroup(pgid, signal);
+    return;
+  }
+  for (const name of readdirSync("/proc")) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57 || Number(name) === except) continue;
+    const fields = procStat(name);
+    if (!fields || Number(fields[2]) !== pgid || fields[0] === "Z") continue;
+    try {
+      process.kill(Number(name), `SIG${signal}` as NodeJS.Signals);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
+
 /** Linux: the state letter of a process (R, S, Z, ...), or undefined elsewhere or when gone. */
 function procState(pid: number): string | undefined {
   return procStat(pid)?.[0];

@@ -5,7 +5,7 @@ import { getPriority, setPriority } from "node:os";
 import { isoNow, monoMs } from "../core/time.ts";
 import { type LongTimer, setLongInterval, setLongTimeout } from "../core/timer.ts";
 import { Notifier } from "../notify/notifier.ts";
-import { groupAlive, signalGroup } from "../process/signal.ts";
+import { groupAlive, signalGroup, signalGroupExcept } from "../process/signal.ts";
 import { bareSignalName } from "../process/signal-names.ts";
 import { readExitStatus } from "../store/exit-status.ts";
 import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
@@ -315,6 +315,7 @@ class Supervisor {
   private startTimers(pgid: number) {
     const { timeout_ms: timeoutMs, kill_after_ms: killAfterMs, progress_every_ms: progressMs } = this.meta;
     let timedOut = false;
+    let killed = false;
     let escalation: Promise<void> = Promise.resolve();
     let progress: LongTimer | undefined;
     let timeoutTimer: LongTimer | undefined;
@@ -330,7 +331,8 @@ class Supervisor {
             // (the group leader) does not count: it survives TERM to record the end, then exits.
             if (groupAlive(pgid, pgid)) {
               this.diag(`group ${pgid} still alive after ${killAfterMs} ms: KILL`);
-              signalGroup(pgid, "KILL");
+              signalGroupExcept(pgid, "KILL", pgid);
+              killed = true;
             }
             resolve();
           };
@@ -358,8 +360,15 @@ class Supervisor {
         progress?.clear();
         timeoutTimer?.clear();
       },
-      /** Waits for a pending KILL escalation, so descendants ignoring TERM do not outlive the timeout. */
-      settled: () => escalation,
+      /**
+       * Waits for a pending KILL escalation, so descendants ignoring TERM do not outlive the
+       * timeout; then KILLs the group once more, for what was forked while its members were KILLed
+       * one by one (the waiter, spared then, is gone now).
+       */
+      settled: async () => {
+        await escalation;
+        if (killed) signalGroup(pgid, "KILL");
+      },
     };
   }
 }
