@@ -40,6 +40,8 @@ export class LineCapture {
   dropped: (() => Hole | undefined) | undefined;
   /** Bounds full.log itself (X9). */
   fullCap: FullLogCap | undefined;
+  /** Called after each chunk read: lets the log cap keep up while a long backlog is read. */
+  between: (() => void) | undefined;
 
   constructor(path: string, stream: "stdout" | "stderr", outFd: number, listener?: LineListener) {
     this.stream = stream;
@@ -63,6 +65,7 @@ export class LineCapture {
       this.pos += n;
       total += n;
       this.consume(this.buf.subarray(0, n), start);
+      this.between?.();
     }
     return total;
   }

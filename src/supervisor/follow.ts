@@ -56,7 +56,10 @@ export class LogFollower {
     ];
     for (const c of this.caps) {
       c.fullCap = fullCap;
-      if (logCap) c.dropped = () => logCap.hole(c.stream);
+      if (logCap) {
+        c.dropped = () => logCap.hole(c.stream);
+        c.between = () => logCap.check();
+      }
     }
     this.notifier = notifier;
     this.onLine = notifier.onLine.bind(notifier);

@@ -74,6 +74,11 @@ export type CapDiag = (message: string) => void;
 class PunchAccess {
   private puncher: Puncher | undefined;
   private loading: Promise<Puncher> | undefined;
+  private readonly loader: () => Promise<Puncher>;
+
+  constructor(loader: () => Promise<Puncher>) {
+    this.loader = loader;
+  }
 
   /** The puncher if loaded; otherwise starts loading it and answers undefined. */
   get(): Puncher | undefined {
@@ -83,7 +88,7 @@ class PunchAccess {
 
   /** Loads the puncher (once). */
   load(): Promise<Puncher> {
-    this.loading ??= loadPuncher().then(
+    this.loading ??= this.loader().then(
       (p) => (this.puncher = p),
       () => (this.puncher = () => UNSUPPORTED),
     );
@@ -97,6 +102,8 @@ interface Stream {
   fd: number;
   cap: FileCap;
   lastSize: number;
+  /** The size at the last timer tick (the write rate is measured between ticks). */
+  tickSize: number;
   /** A failed punch was told in the diagnostics already. */
   warned?: boolean;
 }
@@ -107,16 +114,24 @@ export class LogCap {
   private readonly streams: Stream[] = [];
   private readonly recordPath: string;
   private recordFd: number | undefined;
-  private readonly punch = new PunchAccess();
+  private readonly punch: PunchAccess;
   private readonly diag: CapDiag;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private interval = MIN_INTERVAL_MS;
   private lastCheck = 0;
   private stopped = false;
+  private closed = false;
   private full: FullLogCap | undefined;
 
-  constructor(paths: { stdout: string; stderr: string; logCap: string }, cap: number, diag: CapDiag) {
+  /** `loader` gives the puncher (tests pass their own; the default is this platform's). */
+  constructor(
+    paths: { stdout: string; stderr: string; logCap: string },
+    cap: number,
+    diag: CapDiag,
+    loader: () => Promise<Puncher> = loadPuncher,
+  ) {
     this.cap = cap;
+    this.punch = new PunchAccess(loader);
     this.recordPath = paths.logCap;
     this.diag = diag;
     // A record of an earlier run (restart, X8) describes logs that were cleared since.
@@ -126,7 +141,7 @@ export class LogCap {
     if (cap <= 0) return;
     for (const name of ["stdout", "stderr"] as const) {
       try {
-        this.streams.push({ name, fd: openSync(paths[name], "r+"), cap: new FileCap(cap), lastSize: 0 });
+        this.streams.push({ name, fd: openSync(paths[name], "r+"), cap: new FileCap(cap), lastSize: 0, tickSize: 0 });
       } catch (err) {
         diag(`log cap: cannot open ${paths[name]}: ${String(err)}; that log is not bounded`);
       }
@@ -151,23 +166,24 @@ export class LogCap {
     const now = performance.now();
     const elapsed = Math.max(1, now - this.lastCheck);
     this.lastCheck = now;
-    const sizes = this.streams.map((s) => s.lastSize);
     this.check();
     // Check again about when the first stream, at its current rate, reaches its next punch: a
     // 1 GiB cap on a small log costs a few checks a second, a log at its cap is followed closely.
     let wait = Number.POSITIVE_INFINITY;
-    this.streams.forEach((s, i) => {
-      const rate = (s.lastSize - (sizes[i] ?? 0)) / elapsed;
+    for (const s of this.streams) {
+      const rate = (s.lastSize - s.tickSize) / elapsed;
+      s.tickSize = s.lastSize;
       if (rate > 0) wait = Math.min(wait, Math.max(0, s.cap.due() - s.lastSize) / rate);
-    });
+    }
     this.interval = Number.isFinite(wait)
       ? Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, wait))
       : Math.min(MAX_INTERVAL_MS, this.interval * 2);
     this.timer = setTimeout(() => this.tick(), this.interval);
   }
 
-  /** Drops what is due on each stream now. */
+  /** Drops what is due on each stream now (nothing once stopped: the descriptors are closed). */
   check(): void {
+    if (this.closed) return;
     for (const s of this.streams) {
       let size: number;
       try {
@@ -232,6 +248,7 @@ export class LogCap {
     // if that is what the last check would wait for.
     if (this.streams.some((s) => s.cap.plan(sizeOf(s.fd)) !== undefined)) await this.punch.load();
     this.check();
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     for (const s of this.streams) closeSync(s.fd);
     if (this.recordFd !== undefined) closeSync(this.recordFd);
