@@ -5,10 +5,11 @@
 // a parent that dies takes it along (the orphan is reaped by init). `/bin/sh` is on every Unix
 // and costs a few hundred KiB; it leads the job's process group (pgid), and the command runs as
 // its only child (the recorded pid).
+import { constants } from "node:os";
 
 /**
  * The waiter's script, run as `sh -c SCRIPT <status file> <command argv…>` ($0 is the file).
- * - Its own stderr goes to /dev/null before anything else, so neither an unknown trap name nor the
+ * - Its own stderr goes to /dev/null before anything else, so neither a failing trap nor the
  *   shell's "Segmentation fault"-style report of a child's death reaches the job's stderr.log;
  *   the command gets the real stderr back through fd 3 (closed again before its exec).
  * - Each catchable signal that ends a process by default is trapped, so a signal sent to the
@@ -20,13 +21,19 @@
  *   the command's environment.
  * - The record is one line written once: `<status> <name of signal status-128 or -> [seen…]`.
  */
-/** Signals whose default action ends a process and that a shell can trap. */
+/**
+ * Signals whose default action ends a process and that a shell can trap, as far as this platform
+ * has them: `trap` is a special builtin, and a POSIX shell (bash as macOS's sh) exits on an error
+ * in one, so an unknown name (STKFLT, PWR on macOS) must never reach it.
+ */
 const TRAPPED =
-  "HUP INT QUIT ILL TRAP ABRT BUS FPE USR1 SEGV USR2 PIPE ALRM TERM STKFLT XCPU XFSZ VTALRM PROF IO PWR SYS";
+  "HUP INT QUIT ILL TRAP ABRT BUS FPE USR1 SEGV USR2 PIPE ALRM TERM STKFLT XCPU XFSZ VTALRM PROF IO PWR SYS"
+    .split(" ")
+    .filter((name) => (constants.signals as Record<string, number | undefined>)[`SIG${name}`] !== undefined);
 
 const SCRIPT = [
   "exec 3>&2 2>/dev/null",
-  ...TRAPPED.split(" ").map((sig) => `trap '__ae_s="$__ae_s ${sig}"' ${sig}`),
+  ...TRAPPED.map((sig) => `trap '__ae_s="$__ae_s ${sig}"' ${sig}`),
   '(exec "$@" 2>&3 3>&-)',
   "__ae_c=$?",
   "__ae_n=",
