@@ -9,9 +9,11 @@ import { p9 } from "./bench/concurrency.ts";
 import { p5, p8 } from "./bench/io.ts";
 import { p1, p2, p3, p4 } from "./bench/latency.ts";
 import { p6 } from "./bench/list.ts";
+import { p8c } from "./bench/logcap.ts";
 import { p7 } from "./bench/memory.ts";
 import { cleanAll } from "./bench/store.ts";
 import { type Ctx, errorRow, type Row } from "./bench/util.ts";
+import { p7w } from "./bench/waiter.ts";
 
 const USAGE = `usage: bun scripts/bench.ts [--bin PATH] [--quick] [--only P1,P4] [--json PATH] [--strict]
   --bin PATH   the agent-exec binary (default: <repo>/dist/agent-exec)
@@ -28,8 +30,10 @@ const MEASURES: [string, string, (ctx: Ctx) => Promise<Row[]>][] = [
   ["P4", "wait latency", p4],
   ["P8", "1 GiB output", p8],
   ["P5", "tail of a huge log", p5],
+  ["P8C", "1 GiB output, 64 MiB log cap", p8c],
   ["P6", "list over many jobs", p6],
   ["P7", "memory per job", p7],
+  ["P7W", "memory of the waiting parent", p7w],
   ["P9", "200 concurrent runs", p9],
 ];
 

@@ -37,6 +37,7 @@ function definition(args: ParsedArgs): DefinitionInput {
     progressEveryMs: durationFlag(args, "progress-every", 0),
     shellWrapper: flagValue(args, "shell-wrapper"),
     config: flagValue(args, "config"),
+    maxLogBytes: flagValue(args, "max-log-bytes"),
     notify: {
       ...outputFlags(args),
       notifyCommand: flagValue(args, "notify-command"),

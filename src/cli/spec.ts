@@ -69,6 +69,11 @@ const RUN_DEFINITION: FlagSpec[] = [
   ms("progress-every", "Refresh state.json's updated_at this often while running (0 = off)", "0"),
   { name: "config", value: "path", desc: "config.toml to read the shell wrapper from" },
   { name: "shell-wrapper", value: '"PROG ARGS"', desc: 'Shell wrapper for this job, e.g. "bash -lc"' },
+  {
+    name: "max-log-bytes",
+    value: "size",
+    desc: "Keep at most this much of each log, its first and last half (bytes, KiB, MiB, GiB; 0 = unlimited; default: config max_log_bytes, else 1GiB)",
+  },
 ];
 
 const OUTPUT_MATCH: FlagSpec[] = [

@@ -1,7 +1,7 @@
 // Validates a job definition and writes a new job directory (shared by run and create, §3.1.1, D5).
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { configBoolean, resolveWrapper } from "../core/config.ts";
+import { configBoolean, resolveLogCap, resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
 import { STDIN_CAP } from "../core/read-file.ts";
@@ -45,6 +45,8 @@ export interface DefinitionInput {
   stdin?: Uint8Array;
   /** Keep the job's stdin open for `send` (X5). */
   interactive?: boolean;
+  /** --max-log-bytes (X9): bytes or a size with KiB/MiB/GiB; absent = config.toml, else 1 GiB. */
+  maxLogBytes?: string | number;
 }
 
 /** A definition that passed every check, ready to be written. */
@@ -60,6 +62,8 @@ export interface Definition {
   notification: NotificationConfig | undefined;
   /** Whether the agent environment is on (X6), settled with the config. */
   agentEnv: boolean;
+  /** The log cap per stream in bytes (0 = unlimited). */
+  maxLogBytes: number;
 }
 
 /** Throws the usage error for the first invalid tag. */
@@ -94,11 +98,9 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
     throw new AgentExecError("invalid_input", `the job's stdin is larger than ${STDIN_CAP} bytes`);
   }
   checkNamesAndBytes(input);
-  const wrapper = resolveWrapper(
-    input.shellWrapper,
-    input.config === undefined ? undefined : resolve(ctx.cwd, input.config),
-    ctx.env,
-  );
+  const configPath = input.config === undefined ? undefined : resolve(ctx.cwd, input.config);
+  const wrapper = resolveWrapper(input.shellWrapper, configPath, ctx.env);
+  const maxLogBytes = resolveLogCap(input.maxLogBytes, configPath, ctx.env);
   const cwd = normalizeCwd(input.cwd ?? ctx.cwd, ctx.cwd);
   const envFiles = input.envFiles;
   const envFileValues = checkLaunchable(
@@ -108,7 +110,17 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
   const notification = mergeNotification(undefined, absoluteSinkFiles(input.notify, ctx.cwd));
   checkPattern(notification?.on_output_match);
   const agentEnv = agentEnvOn(input, ctx);
-  return { input, cwd, wrapper, tags: dedupe(input.tags), envFiles, envFileValues, notification, agentEnv };
+  return {
+    input,
+    cwd,
+    wrapper,
+    tags: dedupe(input.tags),
+    envFiles,
+    envFileValues,
+    notification,
+    agentEnv,
+    maxLogBytes,
+  };
 }
 
 /**
@@ -219,6 +231,7 @@ export function buildMeta(
     meta.command_display = shown.command;
     if (shown.truncated) meta.command_display_truncated = true;
   }
+  meta.max_log_bytes = def.maxLogBytes;
   return meta as unknown as MetaRecord;
 }
 

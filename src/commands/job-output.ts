@@ -1,7 +1,8 @@
 // What a response shows of a job's output: the bounded tails (§5), from the end or from a cursor
 // (X1), masked values redacted (D28), and the cursor that marks the end of what was read.
+import { readCapRecord } from "../logs/cap-record.ts";
 import { decodeCursor, encodeCursor } from "../logs/cursor.ts";
-import { logEnd, readSince, type Snapshot, type TailPart, tailFile } from "../logs/tail.ts";
+import { type HoleProbe, logEnd, readSince, type Snapshot, type TailPart, tailFile } from "../logs/tail.ts";
 import { readMasks } from "../store/masks.ts";
 import type { JobPaths } from "../store/paths.ts";
 import type { StateRecord } from "../store/records.ts";
@@ -32,19 +33,20 @@ export const attemptOf = (state: StateRecord | undefined): number => state?.atte
  */
 export function readJobTails(paths: JobPaths, jobId: string, attempt: number, bounds: TailBounds): JobTails {
   const masks = readMasks(paths);
+  const holes = holeProbes(paths);
   let out: TailPart & { omittedBytes?: number };
   let err: TailPart & { omittedBytes?: number };
   let cursorReset = false;
   if (bounds.since === undefined) {
-    out = tailFile(paths.stdout, bounds.tailLines, bounds.maxBytes, masks);
-    err = tailFile(paths.stderr, bounds.tailLines, bounds.maxBytes, masks);
+    out = tailFile(paths.stdout, bounds.tailLines, bounds.maxBytes, masks, holes.stdout);
+    err = tailFile(paths.stderr, bounds.tailLines, bounds.maxBytes, masks, holes.stderr);
   } else {
     const c = decodeCursor(bounds.since, jobId);
     // Past the end of a log, or from an earlier run: the logs were cleared since (X8), so the
     // offsets mean nothing now; start over rather than skip what the new run wrote.
     cursorReset = c.attempt !== attempt || c.stdout > logEnd(paths.stdout) || c.stderr > logEnd(paths.stderr);
-    out = readSince(paths.stdout, cursorReset ? 0 : c.stdout, bounds.tailLines, bounds.maxBytes, masks);
-    err = readSince(paths.stderr, cursorReset ? 0 : c.stderr, bounds.tailLines, bounds.maxBytes, masks);
+    out = readSince(paths.stdout, cursorReset ? 0 : c.stdout, bounds.tailLines, bounds.maxBytes, masks, holes.stdout);
+    err = readSince(paths.stderr, cursorReset ? 0 : c.stderr, bounds.tailLines, bounds.maxBytes, masks, holes.stderr);
   }
   const snapshot: JobTails["snapshot"] = {
     stdout_tail: out.text,
@@ -57,11 +59,24 @@ export function readJobTails(paths: JobPaths, jobId: string, attempt: number, bo
     stderr_included_bytes: err.includedBytes,
   };
   if (bounds.since !== undefined) {
+    // X1 (and X9): new bytes skipped between the cursor and the text, dropped ranges included.
     snapshot.stdout_omitted_bytes = out.omittedBytes ?? 0;
     snapshot.stderr_omitted_bytes = err.omittedBytes ?? 0;
+  } else if (out.droppedBytes > 0 || err.droppedBytes > 0) {
+    // X9: from the end, the bytes the log cap dropped from the middle (only once it dropped some).
+    snapshot.stdout_omitted_bytes = out.droppedBytes;
+    snapshot.stderr_omitted_bytes = err.droppedBytes;
   }
   const cursor = encodeCursor({ jobId, attempt, stdout: out.end, stderr: err.end });
   return { snapshot, cursor, cursorReset };
+}
+
+/** Probes of what the log cap dropped from each stream (X9), read afresh at each call. */
+function holeProbes(paths: JobPaths): { stdout: HoleProbe; stderr: HoleProbe } {
+  return {
+    stdout: () => readCapRecord(paths.logCap)?.stdout,
+    stderr: () => readCapRecord(paths.logCap)?.stderr,
+  };
 }
 
 /** The cursor at the current end of both logs, for responses that show no output (status). */

@@ -124,7 +124,7 @@ function clearRun(paths: JobPaths): void {
       truncateSync(log, 0);
     } catch {}
   }
-  for (const file of [paths.killMark, paths.supervisorPid, paths.killRequest]) {
+  for (const file of [paths.killMark, paths.supervisorPid, paths.killRequest, paths.logCap, paths.exitStatus]) {
     try {
       unlinkSync(file);
     } catch {}

@@ -1,4 +1,5 @@
 // `status <id>`: the job's persisted state, reconciled against a dead supervisor (§3.4, D8).
+import { omittedFields } from "../logs/cap-record.ts";
 import { readMeta, resolveJob } from "../store/job-store.ts";
 import { observe } from "../store/observe.ts";
 import { addCommandFields } from "./command-display.ts";
@@ -27,6 +28,7 @@ export async function statusCommand(input: StatusInput, ctx: Ctx): Promise<Outco
   addOutcome(out, state);
   if (!supervisorAlive) out.supervisor_alive = false;
   addInputWait(out, meta, state);
+  Object.assign(out, omittedFields(job.paths.logCap));
   out.cursor = currentCursor(job.paths, job.id, attemptOf(state));
   return { payload: out as Outcome["payload"] };
 }

@@ -1,7 +1,8 @@
 // Resolves the shell wrapper from --shell-wrapper, --config, the default config.toml, or the built-in (§8, D15).
 import { join } from "node:path";
+import { DEFAULT_LOG_CAP, parseLogCap } from "../logs/size.ts";
 import { DEFAULT_WRAPPER } from "../supervisor/command.ts";
-import { AgentExecError, errnoOf } from "./errors.ts";
+import { AgentExecError, errnoOf, usageError } from "./errors.ts";
 import { CONFIG_FILE_CAP, readRegularFile } from "./read-file.ts";
 
 /** `$XDG_CONFIG_HOME/agent-exec/config.toml`, else `~/.config/agent-exec/config.toml`, on every Unix. */
@@ -82,4 +83,23 @@ export function resolveWrapper(
     if (fromDefault) return fromDefault;
   }
   return [...DEFAULT_WRAPPER];
+}
+
+/**
+ * The log cap of a new job (X9): the flag, else `max_log_bytes` of the --config file or the
+ * default config.toml, else 1 GiB. A bad value in either place is a usage error naming it.
+ */
+export function resolveLogCap(
+  flag: string | number | undefined,
+  configPath: string | undefined,
+  env: Record<string, string | undefined>,
+): number {
+  if (flag !== undefined) return parseLogCap(flag, "--max-log-bytes (max_log_bytes)");
+  const path = configPath ?? defaultConfigPath(env);
+  const value = readConfigDoc(path)?.max_log_bytes;
+  if (value === undefined) return DEFAULT_LOG_CAP;
+  if (typeof value !== "number" && typeof value !== "string") {
+    throw usageError(`invalid config file ${path}: max_log_bytes must be a number or a string such as "64MiB"`);
+  }
+  return parseLogCap(value, `max_log_bytes in ${path}`);
 }

@@ -47,6 +47,12 @@ const ReadyBy = z.discriminatedUnion("kind", [
 /** Readiness fields (X2), present when a condition was asked for. */
 const readiness = { ready: z.boolean().optional(), ready_by: ReadyBy.optional() };
 
+/** Bytes the log cap dropped from the middle of each stream (X9), present once it dropped some. */
+const dropped = {
+  stdout_omitted_bytes: UInt.optional().describe("Bytes the log cap (--max-log-bytes) dropped from the middle"),
+  stderr_omitted_bytes: UInt.optional(),
+};
+
 export const SnapshotSchema = z.strictObject({
   stdout_tail: z.string(),
   stderr_tail: z.string(),
@@ -56,6 +62,7 @@ export const SnapshotSchema = z.strictObject({
   stderr_observed_bytes: UInt,
   stdout_included_bytes: UInt,
   stderr_included_bytes: UInt,
+  ...dropped,
 });
 
 const runShape = {
@@ -105,6 +112,7 @@ export const StatusResponse = z.strictObject({
   attempt: Int.min(1).optional().describe("Present after a restart (X8)"),
   supervisor_alive: z.literal(false).optional(),
   ...outcome,
+  ...dropped,
   cursor: Cursor,
 });
 
@@ -114,7 +122,9 @@ export const TailResponse = z.strictObject({
   ...SnapshotSchema.shape,
   stdout_log_path: z.string(),
   stderr_log_path: z.string(),
-  stdout_omitted_bytes: UInt.optional().describe("With --since: new bytes left out by the bounds"),
+  stdout_omitted_bytes: UInt.optional().describe(
+    "With --since: new bytes left out by the bounds or dropped by the log cap; without: bytes the log cap dropped",
+  ),
   stderr_omitted_bytes: UInt.optional(),
   cursor: Cursor,
   cursor_reset: z.literal(true).optional().describe("The cursor was past the end: read from the start"),
@@ -318,6 +328,7 @@ export const JobFinishedEvent = z.strictObject({
   reason: z.string().optional(),
   killed_by: z.literal("agent-exec").optional(),
   resources: Resources.optional(),
+  ...dropped,
   stdout_log_path: z.string(),
   stderr_log_path: z.string(),
   delivery_results: z.array(DeliveryResult).optional(),

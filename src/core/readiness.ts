@@ -1,6 +1,7 @@
 // Readiness conditions (X2): a line in the output, a TCP port that accepts, a path that exists.
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { connect } from "node:net";
+import { type Hole, readCapRecord } from "../logs/cap-record.ts";
 import { decodeCursor, encodeCursor } from "../logs/cursor.ts";
 import { redactText } from "../logs/redact.ts";
 import { readMasks } from "../store/masks.ts";
@@ -83,12 +84,29 @@ export class LineScanner {
     try {
       for (;;) {
         const size = fstatSync(fd).size;
-        const len = Math.min(SCAN_CHUNK, size - this.offset[stream]);
+        // X9: skip what the log cap dropped (a line cut by it is not tested), and never read
+        // across the start of a dropped range: those bytes may be gone by the time they are read.
+        const hole = this.hole(stream, size);
+        if (hole && this.offset[stream] >= hole.start && this.offset[stream] < hole.end) {
+          this.offset[stream] = hole.end;
+          this.carry[stream] = Buffer.alloc(0);
+        }
+        const at = this.offset[stream];
+        const limit = hole && at < hole.start ? hole.start : size;
+        const len = Math.min(SCAN_CHUNK, limit - at);
         if (len <= 0) break;
         const chunk = Buffer.allocUnsafe(len);
-        const got = readSync(fd, chunk, 0, len, this.offset[stream]);
+        const got = readSync(fd, chunk, 0, len, at);
         if (got <= 0) break;
-        const hit = this.lines(stream, chunk.subarray(0, got));
+        // Dropped meanwhile: what was read before the new end may be zeros (see logs/tail.ts).
+        const now = this.hole(stream, size);
+        let data = chunk.subarray(0, got);
+        if (now && now.end > at) {
+          data = data.subarray(Math.min(got, now.end - at));
+          this.offset[stream] = Math.min(at + got, now.end);
+          this.carry[stream] = Buffer.alloc(0);
+        }
+        const hit = this.lines(stream, data);
         if (hit) return hit;
       }
       const rest = this.carry[stream];
@@ -100,6 +118,12 @@ export class LineScanner {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** The range the log cap dropped from `stream`, as far as it reaches into a log of `size` bytes. */
+  private hole(stream: "stdout" | "stderr", size: number): Hole | undefined {
+    const h = readCapRecord(this.paths.logCap)?.[stream];
+    return h && h.end > h.start && h.start < size ? { start: h.start, end: Math.min(h.end, size) } : undefined;
   }
 
   /** Tests each complete line of `carry + bytes`; stops after the first match. */

@@ -25,6 +25,7 @@ export const ExecBody = z.strictObject({
   timeout_ms: UInt.optional(),
   kill_after_ms: UInt.optional(),
   progress_every_ms: UInt.optional(),
+  max_log_bytes: z.union([UInt, z.string()]).optional(),
   snapshot_after_ms: UInt.optional(),
   tail_lines: UInt.optional(),
   max_bytes: UInt.optional(),

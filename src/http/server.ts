@@ -198,6 +198,7 @@ async function execRoute(b: ExecBody, ctx: Ctx): Promise<Outcome> {
       timeoutMs: b.timeout_ms ?? 0,
       killAfterMs: b.kill_after_ms ?? 0,
       progressEveryMs: b.progress_every_ms ?? 0,
+      maxLogBytes: b.max_log_bytes,
       notify: {
         notifyCommand: b.notify_command,
         notifyFile: b.notify_file,

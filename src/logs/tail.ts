@@ -1,6 +1,33 @@
 // Reads a byte/line window from the end of a log file (§5), never more than max_bytes of it.
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import type { Hole } from "./cap-record.ts";
 import { longestMask, redactBytes } from "./redact.ts";
+
+/**
+ * Tells the range a log cap dropped (X9), read afresh at each call: readers ask before and after
+ * reading, because the supervisor may drop more while they read.
+ */
+export type HoleProbe = () => Hole | undefined;
+
+/**
+ * The dropped range as it applies to a log of `size` bytes: the supervisor, which saw the log
+ * grow further since, may already drop past `size`.
+ */
+function holeIn(probe: HoleProbe | undefined, size: number): Hole | undefined {
+  const h = probe?.();
+  return h && h.end > h.start && h.start < size ? { start: h.start, end: Math.min(h.end, size) } : undefined;
+}
+
+/**
+ * The part of `buf` (read from offset `at`) that is still output: when the dropped range grew
+ * into it while it was read, its bytes before the new end may be zeros. The supervisor publishes
+ * a new end before it punches, so what lies past the end seen after the read was read intact.
+ */
+function keptPart(buf: Buffer, at: number, after: Hole | undefined): { buf: Buffer; at: number } {
+  if (!after || after.end <= at) return { buf, at };
+  const skip = Math.min(buf.length, after.end - at);
+  return { buf: buf.subarray(skip), at: at + skip };
+}
 
 /** The tail of one log file. */
 export interface TailPart {
@@ -10,6 +37,8 @@ export interface TailPart {
   includedBytes: number;
   /** The offset up to which the log was read: where a cursor made from this read points (X1). */
   end: number;
+  /** Bytes the log cap dropped from the middle of this log (X9). */
+  droppedBytes: number;
 }
 
 const decoder = new TextDecoder("utf-8");
@@ -47,6 +76,7 @@ export function tailFile(
   tailLines: number,
   maxBytes: number,
   masks: readonly Uint8Array[] = [],
+  holes?: HoleProbe,
 ): TailPart {
   let fd: number;
   try {
@@ -56,15 +86,27 @@ export function tailFile(
     try {
       observed = statSync(path).size;
     } catch {}
-    return { text: "", truncated: false, observedBytes: observed, includedBytes: 0, end: 0 };
+    return { text: "", truncated: false, observedBytes: observed, includedBytes: 0, end: 0, droppedBytes: 0 };
   }
   try {
     const size = fstatSync(fd).size;
-    const len = Math.min(size, maxBytes);
-    const lead = Math.min(size - len, Math.max(0, longestMask(masks) - 1));
-    const buf = readAt(fd, size - len - lead, len + lead);
-    let bytes = redactBytes(buf, masks, Math.min(lead, buf.length), true);
-    let byteTruncated = size > maxBytes;
+    const hole = holeIn(holes, size);
+    let len = Math.min(size, maxBytes);
+    // X9: the window never reaches back across a dropped range: it starts at the oldest byte
+    // kept after it, so no NUL of a hole is ever shown and the text is one contiguous run.
+    let clipped = hole !== undefined && size - len < hole.end;
+    if (clipped && hole) len = size - hole.end;
+    let lead = clipped ? 0 : Math.min(size - len, Math.max(0, longestMask(masks) - 1));
+    const from = size - len - lead;
+    const buf = readAt(fd, from, len + lead);
+    // Probed after the read: what the range covers now may have been zeros when we read it.
+    const kept = keptPart(buf, from, holeIn(holes, size));
+    if (kept.at > from) {
+      clipped = true;
+      lead = 0;
+    }
+    let bytes = redactBytes(kept.buf, masks, Math.min(lead, kept.buf.length), true);
+    let byteTruncated = size > maxBytes || clipped;
     // `***` is longer than a 1- or 2-byte value: keep the window within max_bytes.
     if (bytes.length > maxBytes) {
       bytes = bytes.subarray(bytes.length - maxBytes);
@@ -75,7 +117,16 @@ export function tailFile(
     try {
       observed = fstatSync(fd).size;
     } catch {}
-    return { text, truncated, observedBytes: observed, includedBytes: Buffer.byteLength(text), end: size };
+    const last = holeIn(holes, size);
+    const droppedBytes = last ? last.end - last.start : 0;
+    return {
+      text,
+      truncated,
+      observedBytes: observed,
+      includedBytes: Buffer.byteLength(text),
+      end: size,
+      droppedBytes,
+    };
   } finally {
     closeSync(fd);
   }
@@ -100,24 +151,45 @@ export function readSince(
   tailLines: number,
   maxBytes: number,
   masks: readonly Uint8Array[] = [],
+  holes?: HoleProbe,
 ): SincePart {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch {
-    return { text: "", truncated: false, observedBytes: 0, includedBytes: 0, end: from, omittedBytes: 0 };
+    return {
+      text: "",
+      truncated: false,
+      observedBytes: 0,
+      includedBytes: 0,
+      end: from,
+      omittedBytes: 0,
+      droppedBytes: 0,
+    };
   }
   try {
     const size = fstatSync(fd).size;
-    const start = Math.max(from, size - maxBytes);
-    const lead = Math.min(start, Math.max(0, longestMask(masks) - 1));
-    let buf = readAt(fd, start - lead, size - start + lead);
-    buf = buf.subarray(0, buf.length - incompleteUtf8Tail(buf, lead));
-    const end = start - lead + buf.length;
+    const hole = holeIn(holes, size);
+    let start = Math.max(from, size - maxBytes);
+    // X9: a cursor (or window) that reaches into a dropped range starts at the oldest kept byte
+    // after it; the skipped bytes count as omitted.
+    const clipped = hole !== undefined && start < hole.end;
+    if (clipped && hole) start = hole.end;
+    let lead = clipped ? 0 : Math.min(start, Math.max(0, longestMask(masks) - 1));
+    const read = readAt(fd, start - lead, size - start + lead);
+    // Probed after the read: what the range covers now may have been zeros when we read it.
+    const kept = keptPart(read, start - lead, holeIn(holes, size));
+    if (kept.at > start - lead) {
+      start = Math.max(start, kept.at);
+      lead = start - kept.at;
+    }
+    const buf = kept.buf.subarray(0, kept.buf.length - incompleteUtf8Tail(kept.buf, lead));
+    const end = kept.at + buf.length;
     const keepFrom = tailLines > 0 ? lastLinesStart(buf, lead, tailLines) : lead;
-    const omittedBytes = start - from + (keepFrom - lead);
+    const omittedBytes = Math.max(0, start - from) + (keepFrom - lead);
     const shown = redactBytes(buf, masks, keepFrom, true);
     const { text } = windowText(shown, false, tailLines);
+    const last = holeIn(holes, size);
     return {
       text,
       truncated: omittedBytes > 0,
@@ -125,6 +197,7 @@ export function readSince(
       includedBytes: Buffer.byteLength(text),
       end: Math.max(end, from),
       omittedBytes,
+      droppedBytes: last ? last.end - last.start : 0,
     };
   } finally {
     closeSync(fd);

@@ -43,6 +43,7 @@ const definition = {
   tags: z.array(Str).optional(),
   timeout_ms: UInt.optional().describe("TERM the job's process group after this many ms"),
   kill_after_ms: UInt.optional().describe("Then KILL what is still alive after this many ms"),
+  max_log_bytes: z.union([UInt, Str]).optional().describe('Log cap per stream: bytes or e.g. "64MiB"; 0 = unlimited'),
   notify_command: Str.optional(),
   notify_file: Str.optional(),
 };
@@ -62,6 +63,7 @@ function toDefinition(a: z.infer<z.ZodObject<typeof definition>>): DefinitionInp
     timeoutMs: a.timeout_ms ?? 0,
     killAfterMs: a.kill_after_ms ?? 0,
     progressEveryMs: 0,
+    maxLogBytes: a.max_log_bytes,
     notify: { notifyCommand: a.notify_command, notifyFile: a.notify_file },
   };
 }

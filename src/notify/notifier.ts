@@ -3,6 +3,7 @@
 import { appendFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { log } from "../core/log.ts";
+import { omittedFields } from "../logs/cap-record.ts";
 import { redactText } from "../logs/redact.ts";
 import { atomicWrite, prettyJson } from "../store/atomic-write.ts";
 import { tryReadMeta } from "../store/job-store.ts";
@@ -166,6 +167,7 @@ export class Notifier {
       ...(r.killed_by === undefined ? {} : { killed_by: r.killed_by }),
       ...(r.resources === undefined ? {} : { resources: r.resources }),
       ...(state.job.status === "failed" ? { reason: state.reason ?? "unknown" } : {}),
+      ...omittedFields(this.paths.logCap),
       stdout_log_path: this.paths.stdout,
       stderr_log_path: this.paths.stderr,
     };

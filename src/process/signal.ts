@@ -31,6 +31,29 @@ function procStat(pid: number | string): string[] | undefined {
   }
 }
 
+/**
+ * Sends `signal` to every live member of group `pgid` but `except` (Linux, from /proc): the KILL
+ * that ends what a timeout's TERM left alive must spare the job's waiting parent, or the
+ * command's end would go unrecorded. Elsewhere, the whole group.
+ */
+export function signalGroupExcept(pgid: number, signal: string, except: number): void {
+  if (!hasProc) {
+    signalGroup(pgid, signal);
+    return;
+  }
+  for (const name of readdirSync("/proc")) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57 || Number(name) === except) continue;
+    const fields = procStat(name);
+    if (!fields || Number(fields[2]) !== pgid || fields[0] === "Z") continue;
+    try {
+      process.kill(Number(name), `SIG${signal}` as NodeJS.Signals);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
+
 /** Linux: the state letter of a process (R, S, Z, ...), or undefined elsewhere or when gone. */
 function procState(pid: number): string | undefined {
   return procStat(pid)?.[0];
@@ -62,8 +85,11 @@ export function groupStopped(pgid: number | undefined): boolean {
   return s === "T" || s === "t";
 }
 
-/** True when any non-zombie process is still in process group `pgid`. */
-export function groupAlive(pgid: number | undefined): boolean {
+/**
+ * True when any non-zombie process is still in process group `pgid`, not counting `except` (the
+ * job's waiting parent, which ends by itself once the command has).
+ */
+export function groupAlive(pgid: number | undefined, except?: number): boolean {
   if (pgid === undefined || !(pgid > 1)) return false;
   try {
     process.kill(-pgid, 0);
@@ -72,12 +98,12 @@ export function groupAlive(pgid: number | undefined): boolean {
   }
   if (!hasProc) return true;
   // kill(-pgid, 0) also succeeds for a group of zombies; look for one member that is not.
-  if (procState(pgid) !== undefined && procState(pgid) !== "Z") return true;
+  if (except !== pgid && procState(pgid) !== undefined && procState(pgid) !== "Z") return true;
   for (const name of readdirSync("/proc")) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const fields = procStat(name); // undefined when the process left while we looked
-    if (fields && Number(fields[2]) === pgid && fields[0] !== "Z") return true;
+    if (fields && Number(fields[2]) === pgid && fields[0] !== "Z" && Number(name) !== except) return true;
   }
   return false;
 }

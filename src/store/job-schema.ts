@@ -46,6 +46,7 @@ export const MetaSchema = z.looseObject({
   stdin: z.enum(["file", "interactive"]).optional(),
   command_display: z.string().optional(),
   command_display_truncated: z.boolean().optional(),
+  max_log_bytes: Int.optional(),
   output_match_since: z.object({ stdout: Int, stderr: Int }).optional(),
 });
 

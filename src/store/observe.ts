@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { isoNow, parseTimestamp } from "../core/time.ts";
 import { groupAlive, logWriterGroups, pidAlive } from "../process/signal.ts";
+import { readExitStatus } from "./exit-status.ts";
 import { readState, tryReadState, writeState } from "./job-store.ts";
 import type { JobPaths } from "./paths.ts";
 import { failedState, type StateRecord } from "./records.ts";
@@ -91,12 +92,50 @@ export function reconcile(paths: JobPaths, state: StateRecord): Observed {
   const alive =
     fresh.pgid !== undefined ? groupAlive(fresh.pgid) : logWriterGroups([paths.stdout, paths.stderr]).length > 0;
   if (alive) return { state: fresh, supervisorAlive: false };
-  const now = isoNow();
-  const lost = failedState(fresh, "supervisor_lost", now);
+  // The command's waiting parent recorded its end (or `kill` sent the KILL that ended the whole
+  // group, waiter included): the end is known after all. Only otherwise is the supervisor's loss
+  // the answer.
+  const end = endWithoutSupervisor(paths, fresh) ?? failedState(fresh, "supervisor_lost", isoNow());
   try {
-    writeState(paths, lost);
+    writeState(paths, end);
   } catch {
     // Cannot persist it now (a full or read-only disk): report it anyway; a later reader retries.
   }
-  return { state: lost, supervisorAlive: true };
+  return { state: end, supervisorAlive: true };
+}
+
+/** The signal `kill` sent last (kill.mark), if it sent one. */
+function killMark(paths: JobPaths): string | undefined {
+  try {
+    return readFileSync(paths.killMark, "latin1").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The terminal state of a job whose supervisor died, from what outlived it: the waiter's record
+ * (exit code or signal, and when), or a KILL that `kill` sent to the group (which ends the waiter
+ * before it can write). Undefined when neither tells.
+ */
+function endWithoutSupervisor(paths: JobPaths, state: StateRecord): StateRecord | undefined {
+  const mark = killMark(paths);
+  const recorded = readExitStatus(paths.exitStatus);
+  if (!recorded && mark !== "KILL") return undefined;
+  const signal = recorded ? recorded.signal : "KILL";
+  const at = recorded?.at ?? Date.now();
+  const finishedAt = new Date(at).toISOString();
+  const started = state.job.started_at === undefined ? Number.NaN : parseTimestamp(state.job.started_at);
+  return {
+    ...state,
+    job: { ...state.job, status: signal ? "killed" : "exited" },
+    result: {
+      exit_code: signal ? null : (recorded?.exitCode ?? null),
+      signal,
+      duration_ms: Number.isFinite(started) ? Math.max(0, Math.round(at - started)) : null,
+      ...(signal && mark !== undefined ? { killed_by: "agent-exec" } : {}),
+    },
+    finished_at: finishedAt,
+    updated_at: isoNow(),
+  };
 }

@@ -23,6 +23,10 @@ export interface JobPaths {
   stdinFile: string;
   /** An interactive job's input FIFO, written by `send`, read by the supervisor (X5). */
   stdinFifo: string;
+  /** What the log cap dropped from each stream (X9), written by the supervisor. */
+  logCap: string;
+  /** The workload's exit status, written by its waiting parent (survives the supervisor). */
+  exitStatus: string;
 }
 
 /**
@@ -66,5 +70,7 @@ export function jobPaths(root: string, id: string): JobPaths {
     killMark: join(dir, "kill.mark"),
     stdinFile: join(dir, "stdin"),
     stdinFifo: join(dir, "stdin.fifo"),
+    logCap: join(dir, "log_cap"),
+    exitStatus: join(dir, "exit_status"),
   };
 }

@@ -56,6 +56,8 @@ export interface MetaRecord {
   command_display?: string;
   /** True when `command_display` was cut. */
   command_display_truncated?: boolean;
+  /** Bytes kept per log (X9): head and rolling tail, half each; 0 or absent = unlimited. */
+  max_log_bytes?: number;
   /**
    * Log sizes when the output-match settings were last saved by `notify set`: lines that start
    * before these offsets were written earlier and are never matched (no replay).
@@ -144,6 +146,7 @@ export function checkMeta(v: unknown): MetaRecord | undefined {
   if (!optStr(v.command_display)) return undefined;
   if (v.command_display_truncated !== undefined && typeof v.command_display_truncated !== "boolean") return undefined;
   if (!optInt(v.timeout_ms) || !optInt(v.kill_after_ms) || !optInt(v.progress_every_ms)) return undefined;
+  if (!optInt(v.max_log_bytes)) return undefined;
   if (v.notification !== undefined && !checkNotification(v.notification)) return undefined;
   const since = v.output_match_since;
   if (since !== undefined && !(isObj(since) && isInt(since.stdout) && isInt(since.stderr))) return undefined;

@@ -7,6 +7,8 @@
 import { isUtf8 } from "node:buffer";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { writeAll } from "../core/output.ts";
+import type { Hole } from "../logs/cap-record.ts";
+import type { FullLogCap } from "./log-cap.ts";
 
 const CHUNK = 1 << 20;
 /** A line longer than this is cut into pieces, so a job printing no newline cannot grow our memory. */
@@ -34,6 +36,12 @@ export class LineCapture {
   droppedBytes = 0;
   /** Told once, at the first failed full.log write. */
   onWriteError: ((err: unknown) => void) | undefined;
+  /** What the log cap dropped from this log (X9): never read, skipped with a note in full.log. */
+  dropped: (() => Hole | undefined) | undefined;
+  /** Bounds full.log itself (X9). */
+  fullCap: FullLogCap | undefined;
+  /** Called after each chunk read: lets the log cap keep up while a long backlog is read. */
+  between: (() => void) | undefined;
 
   constructor(path: string, stream: "stdout" | "stderr", outFd: number, listener?: LineListener) {
     this.stream = stream;
@@ -47,14 +55,34 @@ export class LineCapture {
   pump(budget = 8 * CHUNK): number {
     let total = 0;
     while (total < budget) {
-      const n = readSync(this.fd, this.buf, 0, Math.min(CHUNK, budget - total), this.pos);
+      const hole = this.dropped?.();
+      if (hole && this.pos >= hole.start && this.pos < hole.end) this.skip(hole.end);
+      // Never read across the start of a dropped range: its bytes may be punched before we get there.
+      const limit = hole && this.pos < hole.start ? hole.start - this.pos : CHUNK;
+      const n = readSync(this.fd, this.buf, 0, Math.min(CHUNK, limit, budget - total), this.pos);
       if (n <= 0) break;
       const start = this.pos;
       this.pos += n;
       total += n;
       this.consume(this.buf.subarray(0, n), start);
+      this.between?.();
     }
     return total;
+  }
+
+  /**
+   * Jumps over a range the log cap dropped: a pending partial line ends where the kept head
+   * ends, and full.log notes how much is missing.
+   */
+  private skip(to: number): void {
+    if (this.carry && this.carry.length > 0) this.emit([this.carry], [this.carryStart]);
+    this.carry = undefined;
+    this.write(
+      Buffer.from(
+        `${new Date().toISOString()}${this.tag}[agent-exec: ${to - this.pos} bytes omitted by max_log_bytes]\n`,
+      ),
+    );
+    this.pos = to;
   }
 
   /** How far this log has been read. */
@@ -141,6 +169,7 @@ export class LineCapture {
   private write(out: Buffer): void {
     try {
       writeAll(this.outFd, out);
+      this.fullCap?.wrote(out.length);
     } catch (err) {
       this.droppedBytes += out.length;
       if (this.droppedBytes === out.length) this.onWriteError?.(err);

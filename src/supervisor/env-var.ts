@@ -8,13 +8,15 @@ export const RUNTIME_ENV_VAR = `${INTERNAL_ENV_PREFIX}ENV`;
 export const ADDED_ENV_VAR = `${INTERNAL_ENV_PREFIX}ADDED`;
 
 /**
- * JavaScriptCore options for the supervisor process only (Bun reads BUN_JSC_* at start-up). With
- * the JIT off a supervisor keeps about 1 MB less private memory (P7: no JIT thunks or compiled
- * code, no JIT worker); the work it does per byte is native (read, write, indexOf, copy), so the
- * interpreter costs little there. A caller's own value of the same variable wins and is left to
- * reach the job.
+ * JavaScriptCore options for the supervisor process only (Bun reads BUN_JSC_* at start-up); a
+ * caller's own value of the same variable wins and is left to reach the job. None today, and why:
+ * with the JIT off (BUN_JSC_useJIT=0) a supervisor kept about 1 MB less private memory (P7: 3.6
+ * instead of 4.6 MB per job, measured), but bun:ffi cannot run without it, so the log cap's hole
+ * punching (X9) failed with EOPNOTSUPP and logs grew unbounded; and the follower's CPU per byte of
+ * heavy output nearly doubled (P8). A bounded disk comes first. Turning only the optimizing tiers
+ * off kept FFI working but saved no memory (4.59 MB).
  */
-export const SUPERVISOR_RUNTIME_ENV: Readonly<Record<string, string>> = { BUN_JSC_useJIT: "0" };
+export const SUPERVISOR_RUNTIME_ENV: Readonly<Record<string, string>> = {};
 
 /** The supervisor's launch environment: the caller's, plus the runtime options it did not set itself. */
 export function supervisorEnv(

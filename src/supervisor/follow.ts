@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Notifier } from "../notify/notifier.ts";
 import { LineCapture } from "./capture.ts";
+import type { LogCap } from "./log-cap.ts";
 
 /** Shortest and longest pause between reads while the job runs. */
 const MIN_INTERVAL_MS = 25;
@@ -36,11 +37,13 @@ export class LogFollower {
   /** Settles once everything written before the exit has been read (after exited()). */
   readonly caughtUp: Promise<void>;
 
-  constructor(stdoutPath: string, stderrPath: string, fullPath: string, notifier: Notifier) {
+  constructor(stdoutPath: string, stderrPath: string, fullPath: string, notifier: Notifier, logCap?: LogCap) {
     let fd: number;
+    let fullCap: ReturnType<LogCap["fullLog"]>;
     try {
       mkdirSync(dirname(fullPath), { recursive: true });
       fd = openSync(fullPath, "a", 0o600);
+      fullCap = logCap?.fullLog(fd);
     } catch (err) {
       // full.log cannot be written (a vanished --log directory): follow anyway, for matching.
       this.fullLogError = err;
@@ -51,6 +54,13 @@ export class LogFollower {
       new LineCapture(stdoutPath, "stdout", this.fullFd),
       new LineCapture(stderrPath, "stderr", this.fullFd),
     ];
+    for (const c of this.caps) {
+      c.fullCap = fullCap;
+      if (logCap) {
+        c.dropped = () => logCap.hole(c.stream);
+        c.between = () => logCap.check();
+      }
+    }
     this.notifier = notifier;
     this.onLine = notifier.onLine.bind(notifier);
     this.caughtUp = new Promise((r) => (this.resolveCaughtUp = r));

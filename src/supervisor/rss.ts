@@ -30,7 +30,7 @@ export class RssWatch {
   private readonly inheritedKb: number;
   private readonly ownName: string;
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
-  private readonly pid: number;
+  private pid: number;
 
   constructor(pid: number) {
     this.pid = pid;
@@ -45,6 +45,12 @@ export class RssWatch {
     const m = memOf(this.pid);
     // Still our name: the child has not exec'd yet and its memory is still ours.
     if (m && m.name !== this.ownName) this.peakKb = Math.max(this.peakKb, m.hwmKb);
+  }
+
+  /** Samples `pid` from now on (the command, once its waiting parent forked it). */
+  follow(pid: number): void {
+    this.pid = pid;
+    this.sample();
   }
 
   /** Stops sampling; call once the child has exited. */

@@ -7,8 +7,9 @@ import { isoNow, monoMs } from "../core/time.ts";
 import { type LongTimer, setLongInterval, setLongTimeout } from "../core/timer.ts";
 import { StdinRelay } from "../input/relay.ts";
 import { Notifier } from "../notify/notifier.ts";
-import { groupAlive, signalGroup } from "../process/signal.ts";
+import { groupAlive, signalGroup, signalGroupExcept } from "../process/signal.ts";
 import { bareSignalName } from "../process/signal-names.ts";
+import { readExitStatus } from "../store/exit-status.ts";
 import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import { failedState, type MetaRecord, type Resources, type StateRecord } from "../store/records.ts";
@@ -17,7 +18,9 @@ import { applyAgentEnv } from "./agent-env.ts";
 import { buildChildEnv, childArgv, DEFAULT_WRAPPER, parseEnvFile } from "./command.ts";
 import { dropSupervisorEnv, RUNTIME_ENV_VAR } from "./env-var.ts";
 import { LogFollower } from "./follow.ts";
+import { LogCap } from "./log-cap.ts";
 import { RssWatch } from "./rss.ts";
+import { waiterArgv } from "./waiter.ts";
 
 /**
  * How long the terminal state may wait for full.log to catch up (D9). stdout.log and stderr.log
@@ -121,14 +124,18 @@ class Supervisor {
 
   /** Writes the terminal state from the child's exit. */
   private recordEnd(child: ReturnType<typeof Bun.spawn>, durationMs: number, timedOut: boolean): void {
-    const signal = child.signalCode == null ? null : bareSignalName(child.signalCode);
+    // The waiter's record is the command's own end; without one (the waiter itself was killed,
+    // e.g. by KILL to the group), the waiter's end is the group's.
+    const recorded = readExitStatus(this.paths.exitStatus);
+    const signal = recorded ? recorded.signal : child.signalCode == null ? null : bareSignalName(child.signalCode);
+    const exitCode = recorded ? recorded.exitCode : (child.exitCode ?? null);
     const now = isoNow();
     this.terminal = true;
     this.state = {
       ...this.state,
       job: { ...this.state.job, status: signal ? "killed" : "exited" },
       result: {
-        exit_code: signal ? null : (child.exitCode ?? null),
+        exit_code: signal ? null : exitCode,
         signal,
         duration_ms: durationMs,
         ...(timedOut ? { timed_out: true } : {}),
@@ -136,7 +143,6 @@ class Supervisor {
         // A signal after `kill` left its mark: the end was asked for (X3). A timeout says timed_out.
         ...(signal && !timedOut && existsSync(this.paths.killMark) ? { killed_by: "agent-exec" } : {}),
       },
-      pid: child.pid,
       finished_at: now,
       updated_at: now,
     };
@@ -203,6 +209,10 @@ class Supervisor {
     delete process.env[RUNTIME_ENV_VAR];
     const notifier = this.notifier(wrapper);
 
+    // A record of an earlier run (restart, X8) must not stand for this one.
+    try {
+      unlinkSync(this.paths.exitStatus);
+    } catch {}
     const outFd = openSync(this.paths.stdout, "a", 0o600);
     const errFd = openSync(this.paths.stderr, "a", 0o600);
     // X5: the copied --stdin-file / --stdin, a pipe fed from the FIFO `send` writes to, or
@@ -216,8 +226,8 @@ class Supervisor {
       // detached: setsid(), so the job leads its own process group (pgid = pid) and
       // kill/timeout can signal the whole tree with kill(-pgid).
       child = Bun.spawn({
-        cmd: [exe, ...argv.slice(1)],
-        argv0: argv[0],
+        // The waiter leads the group and records the command's end in the job directory.
+        cmd: waiterArgv(this.paths.exitStatus, exe, argv),
         cwd: meta.cwd,
         env,
         stdio: [stdin, outFd, errFd],
@@ -234,23 +244,33 @@ class Supervisor {
       if (inFd !== undefined) closeSync(inFd);
     }
     this.child = child;
-    const pid = child.pid;
-    this.write({ job: { ...this.state.job, status: "running", started_at: isoNow() }, pid, pgid: pid });
-    this.claimKillRequest(pid);
+    const pgid = child.pid;
+    this.write({ job: { ...this.state.job, status: "running", started_at: isoNow() }, pid: pgid, pgid });
+    this.claimKillRequest(pgid);
     // The job inherited our priority at spawn; from here on we step aside, so following its
     // logs never competes with the job itself for the CPU (P8).
     try {
       setPriority(process.pid, Math.min(19, getPriority(process.pid) + 10));
     } catch {}
 
+    // X9: bounded logs. A job defined before the cap existed has none in its meta: unlimited.
+    const logCap = new LogCap(this.paths, meta.max_log_bytes ?? 0, (m) => this.diag(m));
+    logCap.start();
     const follower = new LogFollower(
       this.paths.stdout,
       this.paths.stderr,
       this.fullLogPath ?? this.paths.full,
       notifier,
+      logCap,
     );
-    const timers = this.startTimers(pid);
-    this.rss = new RssWatch(pid);
+    const timers = this.startTimers(pgid);
+    // `pid` is the command itself, the waiter's only child, once it is there.
+    this.rss = new RssWatch(pgid);
+    void this.recordCommandPid(child).then((pid) => {
+      if (pid === undefined || this.terminal) return;
+      this.rss?.follow(pid);
+      this.write({ pid });
+    });
     const relay = this.relayInput(child);
 
     await child.exited;
@@ -258,6 +278,8 @@ class Supervisor {
     const durationMs = Math.round(monoMs() - spawnedAt);
     timers.stopProgress();
     this.rss.stop();
+    // The logs are complete: bring them within the cap before the end is published.
+    await logCap.stop();
 
     // D9: stdout.log and stderr.log are complete now (the job wrote them itself), so a tail after
     // wait never misses a byte. full.log is derived from them: give it a short window to catch up,
@@ -270,6 +292,7 @@ class Supervisor {
     const closing = follower.caughtUp.then(() => follower.close());
     const finishing = notifier.matching ? closing.then(() => notifier.finish(this.state)) : notifier.finish(this.state);
     await Promise.all([closing, finishing]);
+    await logCap.settled();
     await timers.settled();
   }
 
@@ -286,6 +309,23 @@ class Supervisor {
       void child.stdin.end();
       return undefined;
     }
+  }
+
+  /** The pid of the waiter's child (Linux: from /proc), polled until it forks it or ends. */
+  private async recordCommandPid(waiter: ReturnType<typeof Bun.spawn>): Promise<number | undefined> {
+    const path = `/proc/${waiter.pid}/task/${waiter.pid}/children`;
+    for (let i = 0; i < 400 && waiter.exitCode === null && waiter.signalCode === null; i++) {
+      let text: string;
+      try {
+        text = readFileSync(path, "latin1");
+      } catch {
+        return undefined; // No /proc: the waiter's pid stands.
+      }
+      const pid = Number.parseInt(text, 10);
+      if (pid > 1) return pid;
+      await Bun.sleep(i < 50 ? 1 : 10);
+    }
+    return undefined;
   }
 
   private notifier(wrapper: readonly string[]): Notifier {
@@ -315,6 +355,7 @@ class Supervisor {
   private startTimers(pgid: number) {
     const { timeout_ms: timeoutMs, kill_after_ms: killAfterMs, progress_every_ms: progressMs } = this.meta;
     let timedOut = false;
+    let killed = false;
     let escalation: Promise<void> = Promise.resolve();
     let progress: LongTimer | undefined;
     let timeoutTimer: LongTimer | undefined;
@@ -326,10 +367,12 @@ class Supervisor {
         signalGroup(pgid, "TERM");
         escalation = new Promise((resolve) => {
           const escalate = () => {
-            // KILL only what is still alive: a job that ended on TERM is left alone.
-            if (groupAlive(pgid)) {
+            // KILL only what is still alive: a job that ended on TERM is left alone. The waiter
+            // (the group leader) does not count: it survives TERM to record the end, then exits.
+            if (groupAlive(pgid, pgid)) {
               this.diag(`group ${pgid} still alive after ${killAfterMs} ms: KILL`);
-              signalGroup(pgid, "KILL");
+              signalGroupExcept(pgid, "KILL", pgid);
+              killed = true;
             }
             resolve();
           };
@@ -338,7 +381,7 @@ class Supervisor {
           // linger for the whole grace period with nothing left to kill.
           const deadline = monoMs() + killAfterMs;
           const check = () => {
-            if (!groupAlive(pgid)) return resolve();
+            if (!groupAlive(pgid, pgid)) return resolve();
             if (monoMs() >= deadline) return escalate();
             setTimeout(check, Math.min(100, Math.max(1, deadline - monoMs())));
           };
@@ -357,8 +400,15 @@ class Supervisor {
         progress?.clear();
         timeoutTimer?.clear();
       },
-      /** Waits for a pending KILL escalation, so descendants ignoring TERM do not outlive the timeout. */
-      settled: () => escalation,
+      /**
+       * Waits for a pending KILL escalation, so descendants ignoring TERM do not outlive the
+       * timeout; then KILLs the group once more, for what was forked while its members were KILLed
+       * one by one (the waiter, spared then, is gone now).
+       */
+      settled: async () => {
+        await escalation;
+        if (killed) signalGroup(pgid, "KILL");
+      },
     };
   }
 }

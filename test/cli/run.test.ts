@@ -68,6 +68,7 @@ describe("run response (§3.1.3, D6)", () => {
       progress_every_ms: 0,
       shell_wrapper: ["sh", "-lc"],
       agent_env: AGENT_ENV,
+      max_log_bytes: 1 << 30,
     });
     expectKeyOrder(meta, [
       "job",
@@ -240,9 +241,18 @@ describe("command modes (§4.2)", () => {
     const id = await sb.start(fx.sleepForever());
     const m = await sb.stdoutMatch(id, /^ready (\d+)$/m);
     const pid = Number(m[1]);
-    // exec "$@": the recorded pid is the workload itself, which leads its own process group.
+    // exec "$@": the recorded pid is the workload itself; its group is led by its waiting parent.
     await pollUntil(() => sb.state(id).pid === pid, { what: "state.json pid = workload pid" });
-    expect(sb.state(id)).toMatchObject({ job: { status: "running" }, pid, pgid: pid });
+    const st = sb.state(id);
+    expect(st).toMatchObject({ job: { status: "running" }, pid, pgid: expect.any(Number) });
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    expect(
+      stat
+        .slice(stat.lastIndexOf(")") + 2)
+        .split(" ")
+        .slice(1, 3)
+        .map(Number),
+    ).toEqual([st.pgid, st.pgid]);
     expect(cmdlineOf(pid)).toContain("sleep-forever.ts");
   });
 });

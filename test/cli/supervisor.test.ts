@@ -18,7 +18,7 @@ function statIds(pid: number): { ppid: number; pgrp: number; session: number } {
 }
 
 describe("launch topology (§4.1, D7)", () => {
-  test.concurrent("the supervisor has its own session and no caller stdio; the job leads its own group", async () => {
+  test.concurrent("the supervisor has its own session and no caller stdio; the job has its own group", async () => {
     await using sb = Sandbox.create();
     const id = await sb.start(fx.sleepForever());
     const pid = Number((await sb.stdoutMatch(id, /^ready (\d+)$/m))[1]);
@@ -35,10 +35,13 @@ describe("launch topology (§4.1, D7)", () => {
       const target = readlinkSync(`/proc/${sup}/fd/${fd}`);
       expect({ fd, ok: target === "/dev/null" || target.startsWith(sb.jobDir(id)) }).toEqual({ fd, ok: true });
     }
+    // The command's waiting parent (which records its exit) leads the job's group and session;
+    // `pid` is the command itself.
     const jobIds = statIds(pid);
-    expect(st.pgid).toBe(pid);
-    expect(jobIds.pgrp).toBe(pid);
-    expect(supIds.pgrp).not.toBe(pid);
+    const waiter = st.pgid as number;
+    expect(jobIds).toEqual({ ppid: waiter, pgrp: waiter, session: waiter });
+    expect(statIds(waiter)).toEqual({ ppid: sup, pgrp: waiter, session: waiter });
+    expect(supIds.pgrp).not.toBe(waiter);
   });
 });
 

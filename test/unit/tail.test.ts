@@ -42,6 +42,7 @@ describe("tailFile", () => {
       observedBytes: 14,
       includedBytes: 13,
       end: 14,
+      droppedBytes: 0,
     });
     expect(tailFile(p, 50, 6)).toEqual({
       text: "three",
@@ -49,6 +50,7 @@ describe("tailFile", () => {
       observedBytes: 14,
       includedBytes: 5,
       end: 14,
+      droppedBytes: 0,
     });
     expect(tailFile(p, 50, 8)).toEqual({
       text: "o\nthree",
@@ -56,13 +58,21 @@ describe("tailFile", () => {
       observedBytes: 14,
       includedBytes: 7,
       end: 14,
+      droppedBytes: 0,
     });
   });
 
   test("max_bytes 0 on a non-empty file gives '' and truncated", () => {
     const p = join(dir, "b.log");
     writeFileSync(p, "x\n");
-    expect(tailFile(p, 50, 0)).toEqual({ text: "", truncated: true, observedBytes: 2, includedBytes: 0, end: 2 });
+    expect(tailFile(p, 50, 0)).toEqual({
+      text: "",
+      truncated: true,
+      observedBytes: 2,
+      includedBytes: 0,
+      end: 2,
+      droppedBytes: 0,
+    });
   });
 
   test("a missing file is empty, not an error", () => {
@@ -72,6 +82,7 @@ describe("tailFile", () => {
       observedBytes: 0,
       includedBytes: 0,
       end: 0,
+      droppedBytes: 0,
     });
   });
 });

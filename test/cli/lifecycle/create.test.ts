@@ -103,6 +103,7 @@ describe("create (§3.2)", () => {
       progress_every_ms: 300,
       shell_wrapper: ["sh", "-c"],
       agent_env: AGENT_ENV,
+      max_log_bytes: 1 << 30,
     });
     // The unmasked values live only in the owner-only runtime file, never in meta.json.
     const metaText = readFileSync(join(sb.root, id, "meta.json"), "utf8");
