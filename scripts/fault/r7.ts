@@ -176,8 +176,12 @@ export async function r7Limits(seed: number): Promise<AttackResult> {
       }
       chunks.push("0\r\n\r\n");
       const r = await rawHttp(fx.server.port, chunks, { timeoutMs: 20_000 });
+      // The server answers 413 and closes while we are still sending: the kernel then resets the
+      // connection, and a reset that arrives before the answer was read discards it (a TCP race
+      // no server can close). A reset with no answer at all is still the body refused.
+      const reset = r.status === undefined && r.end === "error" && /ECONNRESET|EPIPE/.test(r.error ?? "");
       f.check(
-        r.status === expect,
+        r.status === expect || reset,
         () => `chunked ${size} B body: ${r.status ?? r.end} (expected ${expect}) ${r.head.slice(0, 100)}`,
       );
     }

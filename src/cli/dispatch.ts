@@ -29,6 +29,9 @@ function definition(args: ParsedArgs): DefinitionInput {
     envFiles: flagValues(args, "env-file"),
     inheritEnv: !flagSet(args, "no-inherit-env"),
     ...(flagSet(args, "no-agent-env") ? { agentEnv: false } : {}),
+    queue: flagValue(args, "queue"),
+    after: idList(args, "after"),
+    afterOk: idList(args, "after-ok"),
     key: flagValue(args, "key"),
     mask: flagValues(args, "mask"),
     tags: flagValues(args, "tag"),
@@ -104,6 +107,13 @@ async function readCallerStdin(cap: number): Promise<Uint8Array> {
     parts.push(chunk);
   }
   return Buffer.concat(parts);
+}
+
+/** A repeatable flag of comma-separated job ids (`--after A,B --after C`). */
+function idList(args: ParsedArgs, name: string): string[] {
+  const ids = flagValues(args, name).flatMap((v) => v.split(","));
+  for (const id of ids) if (id === "") throw usageError(`'--${name}' needs job ids, e.g. --${name} 01J…,01K…`);
+  return ids;
 }
 
 /** `--signal NAME` as a bare signal name (default TERM); anything else is a usage error. */
@@ -203,6 +213,19 @@ export const DISPATCH: Record<string, Dispatch> = {
       },
       ctx,
     );
+  },
+  async "queue set"(args, ctx) {
+    const raw = flagValue(args, "parallel");
+    if (raw === undefined) throw usageError("'queue set' needs --parallel N");
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
+      throw usageError(`invalid value ${JSON.stringify(raw)} for '--parallel': expected an integer of at least 1`);
+    }
+    const { queueSetCommand } = await import("../commands/queue.ts");
+    return queueSetCommand({ name: args.positionals[0] as string, parallel: Number(raw) }, ctx);
+  },
+  async "queue list"(_args, ctx) {
+    const { queueListCommand } = await import("../commands/queue.ts");
+    return queueListCommand(ctx);
   },
   async send(args, ctx) {
     const text = args.positionals[1];
@@ -337,6 +360,7 @@ export const DISPATCH: Record<string, Dispatch> = {
         limit: uintFlag(args, "limit", 50),
         tags,
         key: flagValue(args, "key"),
+        queue: flagValue(args, "queue"),
       },
       ctx,
     );

@@ -66,6 +66,14 @@ const RUN_DEFINITION: FlagSpec[] = [
   { name: "stdin-file", value: "path", desc: "Feed this file (at most 64 MiB) to the job's stdin" },
   { name: "stdin", value: "-", desc: "With -: feed the caller's stdin, read to its end (at most 64 MiB)" },
   { name: "interactive", desc: "Keep the job's stdin open: write to it with `send`" },
+  { name: "queue", value: "name", desc: "Run in this queue, at most its --parallel at once (waits as queued)" },
+  { name: "after", value: "id[,id...]", multi: true, desc: "Start once these jobs have ended (repeatable)" },
+  {
+    name: "after-ok",
+    value: "id[,id...]",
+    multi: true,
+    desc: "Start once these jobs have exited 0; else fail with dependency_failed (repeatable)",
+  },
   ms("progress-every", "Refresh state.json's updated_at this often while running (0 = off)", "0"),
   { name: "config", value: "path", desc: "config.toml to read the shell wrapper from" },
   { name: "shell-wrapper", value: '"PROG ARGS"', desc: 'Shell wrapper for this job, e.g. "bash -lc"' },
@@ -191,6 +199,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       { name: "limit", value: "n", desc: "At most N jobs (0 = all)", default: "50" },
       { name: "key", value: "key", desc: "Only the job started with this --key" },
+      { name: "queue", value: "name", desc: "Only the jobs of this queue" },
       {
         name: "tag",
         value: "pattern",
@@ -225,6 +234,14 @@ COMMANDS.push(
     ],
     positionals: 1,
   },
+  {
+    name: "queue set",
+    args: "<name>",
+    desc: "Set how many jobs of a queue run at once",
+    flags: [{ name: "parallel", value: "n", desc: "Jobs of this queue that may run at once (at least 1)" }],
+    positionals: 1,
+  },
+  { name: "queue list", args: "", desc: "Each queue: its limit, running and queued jobs", flags: [], positionals: 0 },
   {
     name: "send",
     args: "<job_id> [text]",
@@ -332,7 +349,7 @@ COMMANDS.push(
 );
 
 /** Words that only open a two-word command (`tag set`). */
-export const COMMAND_GROUPS: ReadonlySet<string> = new Set(["tag", "notify"]);
+export const COMMAND_GROUPS: ReadonlySet<string> = new Set(["tag", "notify", "queue"]);
 
 /** The spec of a subcommand, if it exists. */
 export function findCommand(name: string): CommandSpec | undefined {

@@ -1,5 +1,5 @@
 // Validates a job definition and writes a new job directory (shared by run and create, §3.1.1, D5).
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { configBoolean, resolveLogCap, resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
@@ -9,10 +9,11 @@ import { isoNow } from "../core/time.ts";
 import { checkPattern, mergeNotification, type NotifyFlags } from "../notify/config.ts";
 import { makeFifo } from "../process/stdin-probe.ts";
 import { atomicWrite } from "../store/atomic-write.ts";
-import { writeMeta, writeState } from "../store/job-store.ts";
+import { resolveJob, writeMeta, writeState } from "../store/job-store.ts";
 import { checkKey } from "../store/keys.ts";
 import { writeMasks } from "../store/masks.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
+import { checkQueueName } from "../store/queues.ts";
 import type { MetaRecord, NotificationConfig, StateRecord } from "../store/records.ts";
 import { writeEnvFileValues, writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
@@ -45,6 +46,11 @@ export interface DefinitionInput {
   stdin?: Uint8Array;
   /** Keep the job's stdin open for `send` (X5). */
   interactive?: boolean;
+  /** Run in this queue, within its limit (X10). */
+  queue?: string;
+  /** Start only once these jobs (ids or prefixes) are terminal / have exited 0 (X10). */
+  after?: string[];
+  afterOk?: string[];
   /** --max-log-bytes (X9): bytes or a size with KiB/MiB/GiB; absent = config.toml, else 1 GiB. */
   maxLogBytes?: string | number;
 }
@@ -64,6 +70,9 @@ export interface Definition {
   agentEnv: boolean;
   /** The log cap per stream in bytes (0 = unlimited). */
   maxLogBytes: number;
+  /** The dependencies as full job ids (X10). */
+  after: string[];
+  afterOk: string[];
 }
 
 /** Throws the usage error for the first invalid tag. */
@@ -98,6 +107,10 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
     throw new AgentExecError("invalid_input", `the job's stdin is larger than ${STDIN_CAP} bytes`);
   }
   checkNamesAndBytes(input);
+  if (input.queue !== undefined) checkQueueName(input.queue);
+  // A dependency must exist now (so no cycle can ever form: a new job cannot be named by an older one).
+  const after = (input.after ?? []).map((d) => resolveJob(ctx.root, d).id);
+  const afterOk = (input.afterOk ?? []).map((d) => resolveJob(ctx.root, d).id);
   const configPath = input.config === undefined ? undefined : resolve(ctx.cwd, input.config);
   const wrapper = resolveWrapper(input.shellWrapper, configPath, ctx.env);
   const maxLogBytes = resolveLogCap(input.maxLogBytes, configPath, ctx.env);
@@ -120,6 +133,8 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
     notification,
     agentEnv,
     maxLogBytes,
+    after,
+    afterOk,
   };
 }
 
@@ -151,6 +166,11 @@ function checkNamesAndBytes(input: DefinitionInput): void {
   for (const [what, values] of named) {
     if (values.some((v) => v?.includes("\0"))) throw new AgentExecError("usage_error", `a ${what} contains a NUL byte`);
   }
+}
+
+/** True when the job waits for a queue slot or a dependency before it starts (X10). */
+export function isQueued(def: { input: { queue?: string }; after: string[]; afterOk: string[] }): boolean {
+  return def.input.queue !== undefined || def.after.length > 0 || def.afterOk.length > 0;
 }
 
 /** File sinks are stored as absolute paths, so they land where the caller meant wherever the job runs. */
@@ -221,6 +241,9 @@ export function buildMeta(
   meta.shell_wrapper = def.wrapper;
   meta.agent_env = extras.agentEnv;
   if (input.key !== undefined) meta.key = input.key;
+  if (input.queue !== undefined) meta.queue = input.queue;
+  if (def.after.length > 0) meta.after = def.after;
+  if (def.afterOk.length > 0) meta.after_ok = def.afterOk;
   if (input.stdin !== undefined) meta.stdin = "file";
   else if (input.interactive) meta.stdin = "interactive";
   // D35: a command that holds a masked value is redacted now, while the values are known (meta.json
@@ -236,7 +259,7 @@ export function buildMeta(
 }
 
 /** The initial state.json of a new job: `created`, or `running` for a job about to launch. */
-function initialState(id: string, status: "created" | "running"): StateRecord {
+function initialState(id: string, status: "created" | "queued" | "running"): StateRecord {
   const now = isoNow();
   return {
     job: status === "running" ? { id, status, started_at: now } : { id, status },
@@ -254,7 +277,7 @@ function initialState(id: string, status: "created" | "running"): StateRecord {
 export async function writeNewJob(
   def: Definition,
   ctx: Ctx,
-  status: "created" | "running",
+  status: "created" | "queued" | "running",
   extra: Partial<MetaRecord> = {},
 ): Promise<{ id: string; paths: JobPaths; meta: MetaRecord }> {
   try {

@@ -1,14 +1,16 @@
 // `kill <id>`: signals the job's whole process group and reports the outcome it observed (§3.7, D10, D11).
 import { renameSync, unlinkSync } from "node:fs";
 import { AgentExecError } from "../core/errors.ts";
-import { monoMs } from "../core/time.ts";
+import { isoNow, monoMs } from "../core/time.ts";
 import { waitForTerminal } from "../core/wait-state.ts";
 import { logWriterGroups, signalGroup } from "../process/signal.ts";
 import { atomicWrite } from "../store/atomic-write.ts";
-import { resolveJob, tryReadState } from "../store/job-store.ts";
+import { readState, resolveJob, tryReadState, writeState } from "../store/job-store.ts";
+import { withJobLock } from "../store/lock.ts";
 import { observe } from "../store/observe.ts";
 import type { JobPaths } from "../store/paths.ts";
-import { TERMINAL } from "../store/records.ts";
+import { unmarkQueued } from "../store/queues.ts";
+import { type StateRecord, TERMINAL } from "../store/records.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 
@@ -38,6 +40,10 @@ export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> 
     );
   }
   let sent = false;
+  if (state.job.status === "queued" && !NON_TERMINATING.has(input.signal)) {
+    // X10: a queued job has no process: it ends `killed` without ever running.
+    state = await killQueued(ctx.root, job.paths, job.id);
+  }
   if (!TERMINAL.has(state.job.status)) {
     if (!NON_TERMINATING.has(input.signal)) markKill(job.paths, input.signal);
     sent = await deliver(job.paths, input.signal, state.pgid, supervisorAlive);
@@ -53,6 +59,26 @@ export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> 
   out.state = state.job.status;
   if (TERMINAL.has(state.job.status)) put(out, "exit_code", state.result.exit_code);
   return { payload: out as Outcome["payload"] };
+}
+
+/** Ends a queued job as `killed` under its lock (a dispatcher may be starting it right now). */
+async function killQueued(root: string, paths: JobPaths, id: string): Promise<StateRecord> {
+  const state = await withJobLock(paths.dir, () => {
+    const s = readState(paths);
+    if (s.job.status !== "queued") return s; // started meanwhile: signal it as a running job
+    const now = isoNow();
+    const killed: StateRecord = {
+      ...s,
+      job: { ...s.job, status: "killed" },
+      result: { exit_code: null, signal: null, duration_ms: null, killed_by: "agent-exec" },
+      finished_at: now,
+      updated_at: now,
+    };
+    writeState(paths, killed);
+    return killed;
+  });
+  if (state.job.status === "killed") unmarkQueued(root, id);
+  return state;
 }
 
 /**

@@ -3,7 +3,8 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { AgentExecError } from "../core/errors.ts";
 import { ENV_FILE_CAP, readRegularFile } from "../core/read-file.ts";
-import { ENV_KEY, parseEnvFile } from "../supervisor/command.ts";
+import type { MetaRecord } from "../store/records.ts";
+import { DEFAULT_WRAPPER, ENV_KEY, parseEnvFile } from "../supervisor/command.ts";
 import type { Ctx } from "./context.ts";
 
 /** The parsed pairs of each env file, in order: what the supervisor applies (D42). */
@@ -51,4 +52,18 @@ function readEnvFile(f: string, cwd: string): [string, string][] {
     }
   }
   return pairs;
+}
+
+/** checkLaunchable for a job already defined: its stored cwd (else the caller's), env files and wrapper. */
+export function checkStoredLaunch(meta: MetaRecord, ctx: Ctx): EnvFileValues {
+  const cwd = meta.cwd ?? ctx.cwd;
+  return checkLaunchable(
+    {
+      cwd,
+      cwdLabel: `the job's cwd ${JSON.stringify(cwd)}`,
+      envFiles: meta.env_files ?? [],
+      wrapper: meta.shell_wrapper ?? DEFAULT_WRAPPER,
+    },
+    ctx,
+  );
 }

@@ -3,6 +3,7 @@ import { type Dirent, readdirSync, statSync } from "node:fs";
 import { normalizeCwd } from "../core/cwd.ts";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
 import { parseTimestamp } from "../core/time.ts";
+import { nudgeQueue } from "../queue/nudge.ts";
 import { tryReadMeta, tryReadState } from "../store/job-store.ts";
 import { type JobFacts, ListCache } from "../store/list-cache.ts";
 import { reconcile } from "../store/observe.ts";
@@ -13,7 +14,7 @@ import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { addOutcome } from "./job-view.ts";
 
-export const LIST_STATES = ["created", "running", "exited", "killed", "failed", "unknown"] as const;
+export const LIST_STATES = ["created", "queued", "running", "exited", "killed", "failed", "unknown"] as const;
 
 export interface ListInput {
   all: boolean;
@@ -25,6 +26,8 @@ export interface ListInput {
   tags: string[];
   /** Only the job started with this idempotency key (X7). */
   key?: string;
+  /** Only the jobs of this queue (X10). */
+  queue?: string;
 }
 
 /** A job's summary, from the cache when its directory is unchanged, else from its files. */
@@ -64,6 +67,7 @@ function readFacts(paths: JobPaths): JobFacts | null {
   }
   summary.tags = meta.tags;
   put(summary, "key", meta.key);
+  put(summary, "queue", meta.queue);
   if (state) addOutcome(summary, state);
   return {
     id: meta.job.id,
@@ -84,6 +88,7 @@ interface Row {
 /** Lists jobs; unreadable records are counted in `skipped`, never fatal. */
 export async function listCommand(input: ListInput, ctx: Ctx): Promise<Outcome> {
   const cwdFilter = input.all ? undefined : normalizeCwd(input.cwd ?? ctx.cwd, ctx.cwd);
+  await nudgeQueue(ctx.root);
   let entries: Dirent[];
   try {
     entries = readdirSync(ctx.root, { withFileTypes: true });
@@ -97,7 +102,8 @@ export async function listCommand(input: ListInput, ctx: Ctx): Promise<Outcome> 
   let skipped = 0;
   const cache = new ListCache(ctx.root, entries.length);
   for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
+    // Queues, keys and tombstones live beside the jobs under dot names: never jobs.
+    if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
     const facts = factsOf(ctx.root, entry.name, cache);
     if (!facts) {
       skipped++;
@@ -107,6 +113,7 @@ export async function listCommand(input: ListInput, ctx: Ctx): Promise<Outcome> 
     if (!input.tags.every((p) => tagMatches(p, facts.tags))) continue;
     if (wanted.size > 0 && !wanted.has(facts.status)) continue;
     if (input.key !== undefined && facts.summary.key !== input.key) continue;
+    if (input.queue !== undefined && facts.summary.queue !== input.queue) continue;
     rows.push({ summary: facts.summary, started: facts.started, id: facts.id });
   }
   cache.save();

@@ -6,6 +6,7 @@ import { isoNow, monoMs } from "../core/time.ts";
 import { waitForTerminal } from "../core/wait-state.ts";
 import { pidAlive, signalGroup } from "../process/signal.ts";
 import { makeFifo } from "../process/stdin-probe.ts";
+import { dispatch, enqueue } from "../queue/dispatch.ts";
 import { readMeta, readState, resolveJob, writeState } from "../store/job-store.ts";
 import { withJobLock } from "../store/lock.ts";
 import { writeMasks } from "../store/masks.ts";
@@ -14,11 +15,11 @@ import type { JobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
 import { readSecrets, writeEnvFileValues } from "../store/secrets.ts";
 import { JOB_ID_VAR } from "../supervisor/agent-env.ts";
-import { DEFAULT_WRAPPER, maskEnvItems } from "../supervisor/command.ts";
+import { maskEnvItems } from "../supervisor/command.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { maskedValues, plannedEnv } from "./define.ts";
-import { checkLaunchable } from "./launch-checks.ts";
+import { checkStoredLaunch } from "./launch-checks.ts";
 import { type ObserveInput, observeLaunch } from "./run.ts";
 import { startCommand } from "./start.ts";
 
@@ -46,16 +47,15 @@ export async function restartCommand(input: RestartInput, ctx: Ctx): Promise<Out
     return { ...started, payload: { ...started.payload, type: "restart", attempt: 1 } as Outcome["payload"] };
   }
   const meta = readMeta(job.paths);
-  const cwd = meta.cwd ?? ctx.cwd;
-  const envFileValues = checkLaunchable(
-    {
-      cwd,
-      cwdLabel: `the job's cwd ${JSON.stringify(cwd)}`,
-      envFiles: meta.env_files ?? [],
-      wrapper: meta.shell_wrapper ?? DEFAULT_WRAPPER,
-    },
-    ctx,
-  );
+  if (first.job.status === "queued") {
+    // X10: a queued job keeps its place; there is nothing to stop or clear yet.
+    const shown = { env_vars: meta.env_vars, agent_env: meta.agent_env };
+    const out = await observeLaunch("restart", job.id, job.paths, meta.tags, shown, input, ctx, began);
+    return { ...out, payload: { ...out.payload, attempt: first.attempt ?? 1 } as Outcome["payload"] };
+  }
+  // A job of a queue runs again through it (its old id puts it first in line).
+  const queued = meta.queue !== undefined;
+  const envFileValues = checkStoredLaunch(meta, ctx);
   await stop(job.paths, input);
   const attempt = await withJobLock(job.paths.dir, () => {
     const state = readState(job.paths);
@@ -72,13 +72,20 @@ export async function restartCommand(input: RestartInput, ctx: Ctx): Promise<Out
     const next = (state.attempt ?? 1) + 1;
     const now = isoNow();
     writeState(job.paths, {
-      job: { id: job.id, status: "running", started_at: now },
+      job: queued ? { id: job.id, status: "queued" } : { id: job.id, status: "running", started_at: now },
       result: { exit_code: null, signal: null, duration_ms: null },
       updated_at: now,
       attempt: next,
     });
     return next;
   });
+  if (queued) {
+    enqueue(ctx.root, job.id, { env: ctx.env, cwd: ctx.cwd });
+    await dispatch(ctx.root);
+    const shown = { env_vars: meta.env_vars, agent_env: meta.agent_env };
+    const out = await observeLaunch("restart", job.id, job.paths, meta.tags, shown, input, ctx, began);
+    return { ...out, payload: { ...out.payload, attempt } as Outcome["payload"] };
+  }
   // Env files re-read now, and handed over parsed (D42).
   if (envFileValues.length > 0) writeEnvFileValues(job.paths, envFileValues);
   const env = readSecrets(job.paths, meta);

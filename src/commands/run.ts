@@ -6,6 +6,7 @@ import { checkReadiness, type Readiness, readyWatch, wantsReadiness } from "../c
 import { monoMs } from "../core/time.ts";
 import { type WaitOutcome, waitForTerminal } from "../core/wait-state.ts";
 import { encodeCursor } from "../logs/cursor.ts";
+import { dispatch, enqueue } from "../queue/dispatch.ts";
 import { readMeta } from "../store/job-store.ts";
 import { withKey } from "../store/keys.ts";
 import { observe } from "../store/observe.ts";
@@ -14,7 +15,7 @@ import { TERMINAL } from "../store/records.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
-import { type DefinitionInput, validateDefinition, writeNewJob } from "./define.ts";
+import { type DefinitionInput, isQueued, validateDefinition, writeNewJob } from "./define.ts";
 import { forwardedExit } from "./exit-code.ts";
 import { attemptOf, type JobTails, readJobTails } from "./job-output.ts";
 import { addOutcome } from "./job-view.ts";
@@ -49,9 +50,13 @@ export async function runCommand(input: RunInput, ctx: Ctx): Promise<Outcome> {
   const def = validateDefinition(input, ctx);
   const logPath = input.logPath === undefined ? undefined : resolve(ctx.cwd, input.logPath);
   if (logPath !== undefined) checkLogPath(logPath);
-  const launch = (id: string) => launchSupervisor(ctx.root, id, jobPaths(ctx.root, id), input.env, ctx.env, logPath);
+  // X10: a job in a queue or with dependencies waits as `queued` until a dispatcher starts it.
+  const queued = isQueued(def);
+  const launch = queued
+    ? (id: string) => enqueue(ctx.root, id, { env: ctx.env, cwd: ctx.cwd })
+    : (id: string) => launchSupervisor(ctx.root, id, jobPaths(ctx.root, id), input.env, ctx.env, logPath);
   const extra = logPath === undefined ? {} : { log_path: logPath };
-  const create = async () => (await writeNewJob(def, ctx, "running", extra)).id;
+  const create = async () => (await writeNewJob(def, ctx, queued ? "queued" : "running", extra)).id;
   let id: string;
   let reused = false;
   if (input.key === undefined) {
@@ -61,6 +66,7 @@ export async function runCommand(input: RunInput, ctx: Ctx): Promise<Outcome> {
     // X7: a live job with this key answers instead of a new one.
     ({ id, reused } = await withKey(ctx.root, input.key, create, launch));
   }
+  if (queued) await dispatch(ctx.root);
   const paths = jobPaths(ctx.root, id);
   const meta = readMeta(paths);
   const shown = { reused, env_vars: meta.env_vars, agent_env: meta.agent_env };

@@ -1,16 +1,17 @@
 // `start <id>`: launches a created job exactly once, then observes it like `run` (§3.3, D13).
 import { AgentExecError } from "../core/errors.ts";
 import { isoNow, monoMs } from "../core/time.ts";
+import { dispatch, enqueue } from "../queue/dispatch.ts";
 import { readMeta, readState, resolveJob, writeState } from "../store/job-store.ts";
 import { withJobLock } from "../store/lock.ts";
 import { writeMasks } from "../store/masks.ts";
 import { readSecrets, writeEnvFileValues } from "../store/secrets.ts";
 import { JOB_ID_VAR } from "../supervisor/agent-env.ts";
-import { DEFAULT_WRAPPER, maskEnvItems } from "../supervisor/command.ts";
+import { maskEnvItems } from "../supervisor/command.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { maskedValues, plannedEnv } from "./define.ts";
-import { checkLaunchable } from "./launch-checks.ts";
+import { checkStoredLaunch } from "./launch-checks.ts";
 import { type ObserveInput, observeLaunch } from "./run.ts";
 
 export interface StartInput extends ObserveInput {
@@ -25,12 +26,8 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
   const began = monoMs();
   const job = resolveJob(ctx.root, input.jobId);
   const meta = readMeta(job.paths);
-  const cwd = meta.cwd ?? ctx.cwd;
-  const wrapper = meta.shell_wrapper ?? DEFAULT_WRAPPER;
-  const envFileValues = checkLaunchable(
-    { cwd, cwdLabel: `the job's cwd ${JSON.stringify(cwd)}`, envFiles: meta.env_files ?? [], wrapper },
-    ctx,
-  );
+  const envFileValues = checkStoredLaunch(meta, ctx);
+  const queued = meta.queue !== undefined || (meta.after ?? []).length > 0 || (meta.after_ok ?? []).length > 0;
   await withJobLock(job.paths.dir, () => {
     const state = readState(job.paths);
     if (state.job.status !== "created") {
@@ -40,8 +37,18 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
       );
     }
     const now = isoNow();
-    writeState(job.paths, { ...state, job: { id: state.job.id, status: "running", started_at: now }, updated_at: now });
+    // X10: a job with a queue or dependencies waits as `queued`; a dispatcher starts it.
+    const job2 = queued
+      ? { id: state.job.id, status: "queued" as const }
+      : { id: state.job.id, status: "running" as const, started_at: now };
+    writeState(job.paths, { ...state, job: job2, updated_at: now });
   });
+  if (queued) {
+    enqueue(ctx.root, job.id, { env: ctx.env, cwd: ctx.cwd });
+    await dispatch(ctx.root);
+    const shown = { env_vars: meta.env_vars, agent_env: meta.agent_env };
+    return observeLaunch("start", job.id, job.paths, meta.tags, shown, input, ctx, began);
+  }
   if (envFileValues.length > 0) writeEnvFileValues(job.paths, envFileValues);
   const env = readSecrets(job.paths, meta);
   // The starter's environment is the one the job inherits: redact what it gives a masked name.

@@ -1,5 +1,6 @@
 // `status <id>`: the job's persisted state, reconciled against a dead supervisor (§3.4, D8).
 import { omittedFields } from "../logs/cap-record.ts";
+import { nudgeQueue } from "../queue/nudge.ts";
 import { readMeta, resolveJob } from "../store/job-store.ts";
 import { observe } from "../store/observe.ts";
 import { addCommandFields } from "./command-display.ts";
@@ -15,6 +16,7 @@ export interface StatusInput {
 /** Reports state, exit code and timestamps of one job. */
 export async function statusCommand(input: StatusInput, ctx: Ctx): Promise<Outcome> {
   const job = resolveJob(ctx.root, input.jobId);
+  await nudgeQueue(ctx.root);
   const meta = readMeta(job.paths);
   const { state, supervisorAlive } = observe(job.paths);
   const out: Record<string, unknown> = { type: "status", job_id: job.id, state: state.job.status };
@@ -24,6 +26,9 @@ export async function statusCommand(input: StatusInput, ctx: Ctx): Promise<Outco
   put(out, "started_at", state.job.started_at);
   put(out, "finished_at", state.finished_at);
   put(out, "key", meta.key);
+  put(out, "queue", meta.queue);
+  put(out, "after", meta.after);
+  put(out, "after_ok", meta.after_ok);
   put(out, "attempt", state.attempt);
   addOutcome(out, state);
   if (!supervisorAlive) out.supervisor_alive = false;

@@ -5,7 +5,7 @@ import { Timestamp } from "../store/job-schema.ts";
 
 const Int = z.number().int();
 const UInt = Int.min(0);
-const State = z.enum(["created", "running", "exited", "killed", "failed"]);
+const State = z.enum(["created", "queued", "running", "exited", "killed", "failed"]);
 
 const envelope = <T extends string>(type: T) => ({
   schema_version: z.literal("0.1"),
@@ -109,6 +109,9 @@ export const StatusResponse = z.strictObject({
   started_at: Timestamp.optional(),
   finished_at: Timestamp.optional(),
   key: z.string().optional(),
+  queue: z.string().optional(),
+  after: z.array(z.string()).optional(),
+  after_ok: z.array(z.string()).optional(),
   attempt: Int.min(1).optional().describe("Present after a restart (X8)"),
   supervisor_alive: z.literal(false).optional(),
   ...outcome,
@@ -129,6 +132,18 @@ export const TailResponse = z.strictObject({
   cursor: Cursor,
   cursor_reset: z.literal(true).optional().describe("The cursor was past the end: read from the start"),
   waiting_for_input: z.literal(true).optional(),
+});
+
+export const QueueSetResponse = z.strictObject({
+  ...envelope("queue.set"),
+  queue: z.string(),
+  parallel: Int.min(1),
+});
+
+export const QueueListResponse = z.strictObject({
+  ...envelope("queue.list"),
+  root: z.string(),
+  queues: z.array(z.strictObject({ name: z.string(), parallel: Int.min(1), running: UInt, queued: UInt })),
 });
 
 export const SendResponse = z.strictObject({
@@ -175,7 +190,7 @@ export const KillResponse = z.strictObject({
 
 export const JobSummarySchema = z.strictObject({
   job_id: z.string(),
-  state: z.enum(["created", "running", "exited", "killed", "failed", "unknown"]),
+  state: z.enum(["created", "queued", "running", "exited", "killed", "failed", "unknown"]),
   ...described,
   created_at: Timestamp,
   started_at: Timestamp.optional(),
@@ -183,6 +198,7 @@ export const JobSummarySchema = z.strictObject({
   updated_at: Timestamp.optional(),
   tags: z.array(z.string()),
   key: z.string().optional(),
+  queue: z.string().optional(),
   ...outcome,
 });
 
@@ -354,6 +370,8 @@ export const RESPONSES = {
   start: StartResponse,
   restart: RestartResponse,
   send: SendResponse,
+  "queue.set": QueueSetResponse,
+  "queue.list": QueueListResponse,
   status: StatusResponse,
   tail: TailResponse,
   wait: WaitResponse,

@@ -1,7 +1,9 @@
 // Waits for a job to reach a terminal state, or a readiness condition (X2): woken by file events,
 // with a poll as fallback (D21).
 import { type FSWatcher, watch } from "node:fs";
+import { dirname } from "node:path";
 import type { Interrupt } from "../commands/context.ts";
+import { nudgeQueue } from "../queue/nudge.ts";
 import { type Observed, observe } from "../store/observe.ts";
 import type { JobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
@@ -67,7 +69,13 @@ export async function waitForTerminal(
   try {
     for (;;) {
       woken = false;
-      const observed = observe(paths);
+      let observed = observe(paths);
+      if (observed.state.job.status === "queued") {
+        // Waiting on a queued job: start it if its slot is free (its queue may have no live
+        // supervisor left to do it, X10).
+        await nudgeQueue(dirname(paths.dir));
+        observed = observe(paths);
+      }
       const terminal = TERMINAL.has(observed.state.job.status);
       if (ready) {
         // At the end, the last unterminated line counts too, and a line printed just before the

@@ -4,7 +4,7 @@
 // a ~7 ms process (measured, compiled with bytecode). These guards check exactly what the zod
 // schemas in store/job-schema.ts declare; test/unit/records.test.ts proves the two agree.
 
-export const JOB_STATUSES = ["created", "running", "exited", "killed", "failed"] as const;
+export const JOB_STATUSES = ["created", "queued", "running", "exited", "killed", "failed"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL: ReadonlySet<string> = new Set(["exited", "killed", "failed"]);
 
@@ -50,6 +50,12 @@ export interface MetaRecord {
   key?: string;
   /** `run --log PATH`: where full.log lines go (kept for `restart`). */
   log_path?: string;
+  /** The queue the job runs in (X10). */
+  queue?: string;
+  /** Jobs that must be terminal before this one starts (X10). */
+  after?: string[];
+  /** Jobs that must have exited 0 before this one starts; else it fails `dependency_failed` (X10). */
+  after_ok?: string[];
   /** Where the job's stdin comes from (X5): a copied file, or `send` (interactive); else /dev/null. */
   stdin?: "file" | "interactive";
   /** D35: the command as `status` and `list` show it, masked values redacted, at most 200 chars. */
@@ -142,6 +148,7 @@ export function checkMeta(v: unknown): MetaRecord | undefined {
   if (!optStr(v.cwd) || !optStrArr(v.tags) || !optStrArr(v.env_files) || !optStrArr(v.shell_wrapper)) return undefined;
   if (!optStrArr(v.agent_env) || !optStr(v.key) || !optStr(v.log_path)) return undefined;
   if (v.stdin !== undefined && v.stdin !== "file" && v.stdin !== "interactive") return undefined;
+  if (!optStr(v.queue) || !optStrArr(v.after) || !optStrArr(v.after_ok)) return undefined;
   if (v.inherit_env !== undefined && typeof v.inherit_env !== "boolean") return undefined;
   if (!optStr(v.command_display)) return undefined;
   if (v.command_display_truncated !== undefined && typeof v.command_display_truncated !== "boolean") return undefined;

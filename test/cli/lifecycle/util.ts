@@ -237,9 +237,14 @@ export function filesContaining(dir: string, needle: string, skip: string[] = []
       const p = join(d, name);
       const r = rel ? `${rel}/${name}` : name;
       if (skip.includes(r)) continue;
-      const st = lstatSync(p);
-      if (st.isDirectory()) walk(p, r);
-      else if (st.isFile() && readFileSync(p).includes(needle)) hits.push(r);
+      try {
+        const st = lstatSync(p);
+        if (st.isDirectory()) walk(p, r);
+        else if (st.isFile() && readFileSync(p).includes(needle)) hits.push(r);
+      } catch {
+        // A temp file renamed into place (or one the supervisor removed) while we walked: the
+        // final file is looked at by its own name.
+      }
     }
   };
   walk(dir, "");
