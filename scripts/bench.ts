@@ -11,6 +11,7 @@ import { p1, p2, p3, p4 } from "./bench/latency.ts";
 import { p6 } from "./bench/list.ts";
 import { p8c } from "./bench/logcap.ts";
 import { p7 } from "./bench/memory.ts";
+import { p10, p12 } from "./bench/queue.ts";
 import { cleanAll } from "./bench/store.ts";
 import { type Ctx, errorRow, type Row } from "./bench/util.ts";
 import { p7w } from "./bench/waiter.ts";
@@ -35,6 +36,8 @@ const MEASURES: [string, string, (ctx: Ctx) => Promise<Row[]>][] = [
   ["P7", "memory per job", p7],
   ["P7W", "memory of the waiting parent", p7w],
   ["P9", "200 concurrent runs", p9],
+  ["P10", "a queue of parallel 2 vs tsp, and the next start", p10],
+  ["P12", "send round trip", p12],
 ];
 
 interface Args {
