@@ -132,7 +132,8 @@ describe.skipIf(!host)("published to a local registry and installed with npm i -
       process.env.NODE ?? join(NODE_DIR, "node"),
       [bin, "--config", join(storage, "config.yaml"), "--listen", `127.0.0.1:${port}`],
       {
-        env: npmEnv(),
+        // NODE_NO_WARNINGS: its "don't run as root" process warning is noise in a root container.
+        env: npmEnv({ NODE_NO_WARNINGS: "1" }),
         // Its warnings and errors reach the test's stderr, so a failed start says why.
         stdio: ["ignore", "ignore", "inherit"],
       },
@@ -217,6 +218,33 @@ describe.skipIf(!host)("published to a local registry and installed with npm i -
     const usage = sh(["agent-exec", "status"], { env });
     expect(usage.code).toBe(2);
     expect(existsSync(join(prefix, "bin", "agent-exec"))).toBe(true);
+  });
+
+  test("a project's npm i hoists the platform package beside it; .bin/agent-exec, npx and bunx run it", () => {
+    // Runs after the publishing test above (bun runs a file's tests in order).
+    const project = join(dir, "project");
+    mkdirSync(project);
+    writeFileSync(join(project, "package.json"), '{ "name": "project", "private": true }\n');
+    const install = sh(["npm", "i", "--registry", registry, `agent-exec@${VERSION}`], { cwd: project });
+    expect({ code: install.code, err: install.code === 0 ? "" : install.err }).toEqual({ code: 0, err: "" });
+    expect(existsSync(join(project, "node_modules", platformName(host!), binaryPath(host!)))).toBe(true);
+    const bare = sh([BIN, "--version"]).out;
+    const local = sh([join(project, "node_modules", ".bin", "agent-exec"), "--version"], { cwd: project });
+    expect({ code: local.code, out: local.out }).toEqual({ code: 0, out: bare });
+    const npx = sh(["npx", "--registry", registry, "--yes", `agent-exec@${VERSION}`, "--version"]);
+    expect({ code: npx.code, out: npx.out, err: npx.code === 0 ? "" : npx.err }).toEqual({
+      code: 0,
+      out: bare,
+      err: "",
+    });
+    const bunx = sh([process.execPath, "x", `agent-exec@${VERSION}`, "--version"], {
+      env: npmEnv({ BUN_CONFIG_REGISTRY: registry, BUN_INSTALL_CACHE_DIR: join(dir, "bun-cache") }),
+    });
+    expect({ code: bunx.code, out: bunx.out, err: bunx.code === 0 ? "" : bunx.err }).toEqual({
+      code: 0,
+      out: bare,
+      err: "",
+    });
   });
 
   test("npm publish of the scoped packages names the platform in os and cpu", async () => {
