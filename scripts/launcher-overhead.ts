@@ -1,6 +1,7 @@
 // Measures what the npm launcher adds: `node_modules/.bin/agent-exec status ID` against the bare
 // binary, interleaved, in a node_modules laid out as npm lays it out (bin symlink, hoisted
-// platform package). Also times a Node launcher (spawnSync with stdio inherited) for comparison.
+// platform package) and as npm i -g lays it out. Also times a Node launcher (spawnSync with stdio
+// inherited) for comparison.
 //
 //   bun scripts/launcher-overhead.ts [--runs N]     (needs dist/agent-exec: npm run build)
 import { spawnSync } from "node:child_process";
@@ -19,6 +20,13 @@ try {
   cpSync(platformDir, join(nm, platformName(hostPlatform()!)), { recursive: true });
   mkdirSync(join(nm, ".bin"));
   symlinkSync("../agent-exec/bin/agent-exec", join(nm, ".bin", "agent-exec"));
+  // npm i -g: <prefix>/bin/agent-exec -> ../lib/node_modules/agent-exec/bin/agent-exec, the
+  // platform package nested under the main one.
+  const global = join(dir, "prefix", "lib", "node_modules", "agent-exec");
+  cpSync(mainDir, global, { recursive: true });
+  cpSync(platformDir, join(global, "node_modules", platformName(hostPlatform()!)), { recursive: true });
+  mkdirSync(join(dir, "prefix", "bin"));
+  symlinkSync("../lib/node_modules/agent-exec/bin/agent-exec", join(dir, "prefix", "bin", "agent-exec"));
   const bare = join(nm, platformName(hostPlatform()!), "bin", "agent-exec");
   const nodeLauncher = join(dir, "node-launcher.cjs");
   writeFileSync(
@@ -31,6 +39,7 @@ try {
   const variants: Record<string, string[]> = {
     bare: [bare, "status", id],
     "sh launcher (.bin symlink)": [join(nm, ".bin", "agent-exec"), "status", id],
+    "sh launcher (npm i -g)": [join(dir, "prefix", "bin", "agent-exec"), "status", id],
     "node launcher": [process.env.NODE ?? "node", nodeLauncher, "status", id],
   };
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
