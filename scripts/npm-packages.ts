@@ -5,6 +5,8 @@
 //   bun scripts/npm-packages.ts                 every target, from dist/agent-exec-<os>-<arch> (release)
 //   bun scripts/npm-packages.ts --host          only this machine's, from dist/agent-exec (tests)
 //   --out DIR                                   where to write (default dist/npm); DIR/<name>/ per package
+//   --repository OWNER/NAME                     the GitHub repository in every package.json (npm
+//                                               provenance requires it to match the one that built it)
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { TARGETS } from "./build.ts";
@@ -84,8 +86,12 @@ export function platformManifest(pkg: RootPackage, p: Platform): Record<string, 
  * `host`: only this machine's, from dist/agent-exec; else every target's release asset from `from`
  * (default dist/).
  */
-export function writePackages(out: string, opts: { host?: boolean; from?: string } = {}): string[] {
+export function writePackages(
+  out: string,
+  opts: { host?: boolean; from?: string; repository?: string } = {},
+): string[] {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as RootPackage;
+  if (opts.repository) pkg.repository = { type: "git", url: `git+https://github.com/${opts.repository}.git` };
   const readme = (title: string, body: string) => `# ${title}\n\n${body}\n`;
   const dirs: string[] = [];
   rmSync(out, { recursive: true, force: true });
@@ -118,5 +124,9 @@ export function writePackages(out: string, opts: { host?: boolean; from?: string
 if (import.meta.main) {
   const at = process.argv.indexOf("--out");
   const out = at > 0 ? resolve(process.argv[at + 1] as string) : join(root, "dist", "npm");
-  for (const dir of writePackages(out, { host: process.argv.includes("--host") })) console.log(dir);
+  const repo = process.argv.indexOf("--repository");
+  const repository = repo > 0 ? process.argv[repo + 1] : undefined;
+  if (repository !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(repository))
+    throw new Error(`--repository: expected OWNER/NAME, got ${repository}`);
+  for (const dir of writePackages(out, { host: process.argv.includes("--host"), repository })) console.log(dir);
 }

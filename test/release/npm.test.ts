@@ -3,7 +3,7 @@
 // machine), installed with `npm i -g` into a clean prefix, and the installed command runs a job.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -87,6 +87,24 @@ describe("npm pack --dry-run", () => {
     }
     expect(listed).toEqual(expected);
   });
+
+  test("every package has the root package.json's version; agent-exec pins each platform package to it", () => {
+    const dirs = writePackages(join(dir, "versions"), { from: join(dir, "assets"), repository: "owner/agent-exec" });
+    const manifests = dirs.map((d) => JSON.parse(readFileSync(join(d, "package.json"), "utf8")));
+    expect(new Set(manifests.map((m) => m.version))).toEqual(new Set([VERSION]));
+    const main = manifests.find((m) => m.name === "agent-exec");
+    expect(main).toMatchObject({
+      bin: { "agent-exec": "bin/agent-exec" },
+      optionalDependencies: Object.fromEntries(PLATFORMS.map((p) => [platformName(p), VERSION])),
+      repository: { url: "git+https://github.com/owner/agent-exec.git" },
+    });
+    expect(main.scripts).toBeUndefined();
+    for (const p of PLATFORMS) {
+      const m = manifests.find((x) => x.name === platformName(p));
+      expect(m).toMatchObject({ os: [p.os], cpu: [p.cpu], files: [binaryPath(p)] });
+      expect(m.bin).toBeUndefined();
+    }
+  });
 });
 
 /** A free loopback port: bind port 0, read it, let it go (Verdaccio takes it a moment later). */
@@ -160,12 +178,16 @@ describe.skipIf(!host)("published to a local registry and installed with npm i -
     await exited;
   });
 
-  test("npm i -g gives a working agent-exec: --version, a real job, exit codes passed through", () => {
+  test("npm publish takes this host's platform package and agent-exec", () => {
     const dirs = writePackages(join(dir, "host"), { host: true });
     for (const d of dirs) {
       const r = sh(["npm", "publish", "--registry", registry], { cwd: d });
       expect({ dir: d, code: r.code, err: r.code === 0 ? "" : r.err }).toEqual({ dir: d, code: 0, err: "" });
     }
+  });
+
+  test("npm i -g gives a working agent-exec: --version, a real job, exit codes passed through", () => {
+    // Installs what the test above published (bun runs a file's tests in order).
     const prefix = join(dir, "prefix");
     const install = sh(["npm", "i", "-g", "--prefix", prefix, "--registry", registry, `agent-exec@${VERSION}`]);
     expect({ code: install.code, err: install.code === 0 ? "" : install.err }).toEqual({ code: 0, err: "" });
@@ -221,7 +243,6 @@ describe.skipIf(!host)("published to a local registry and installed with npm i -
   });
 
   test("a project's npm i hoists the platform package beside it; .bin/agent-exec, npx and bunx run it", () => {
-    // Runs after the publishing test above (bun runs a file's tests in order).
     const project = join(dir, "project");
     mkdirSync(project);
     writeFileSync(join(project, "package.json"), '{ "name": "project", "private": true }\n');
