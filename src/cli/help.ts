@@ -23,6 +23,7 @@ const EXAMPLES: Record<string, string[]> = {
   mcp: ["agent-exec mcp"],
   schema: ["agent-exec schema | jq '.schema.definitions | keys'"],
   completions: ["agent-exec completions bash > ~/.local/share/bash-completion/completions/agent-exec"],
+  guide: ["agent-exec guide > AGENTS.md"],
 };
 
 /** Prints the global help, or one command's help, on stdout. */

@@ -346,6 +346,7 @@ COMMANDS.push(
     flags: [],
     positionals: 1,
   },
+  { name: "guide", args: "", desc: "Print a usage guide for AI agents (plain text)", flags: [], positionals: 0 },
 );
 
 /** Words that only open a two-word command (`tag set`). */

@@ -47,7 +47,7 @@ export const NEVER: Interrupt = { fired: false, listen: () => () => {} };
 export interface Outcome {
   payload: Payload;
   exitCode?: number;
-  /** Plain text printed instead of the envelope (only `completions` does this, §1.7). */
+  /** Plain text printed instead of the envelope (`completions` and `guide`, §1.7). */
   text?: string;
 }
 

@@ -1,9 +1,10 @@
 // scripts/install.sh against a local directory laid out like a release: the right asset is
 // downloaded, its checksum verified, the binary installed and its version printed.
 import { afterAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { HOST_ASSET, writeFakeRelease } from "../helpers/fake-release.ts";
 
 const REPO = resolve(import.meta.dir, "..", "..");
 const BIN = process.env.AGENT_EXEC_BIN ? resolve(process.env.AGENT_EXEC_BIN) : join(REPO, "dist", "agent-exec");
@@ -11,20 +12,12 @@ const SCRIPT = join(REPO, "scripts", "install.sh");
 const dir = mkdtempSync(join(tmpdir(), "install-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const os = process.platform === "darwin" ? "darwin" : "linux";
-const arch = process.arch === "arm64" ? "arm64" : "x64";
-const asset = `agent-exec-${os}-${arch}`;
+const asset = HOST_ASSET;
 let n = 0;
 
 /** A fake release folder holding this machine's asset and SHA256SUMS (optionally wrong). */
 function fakeRelease(opts: { badSum?: boolean; withAsset?: boolean } = {}): string {
-  const rel = join(dir, `release-${++n}`);
-  mkdirSync(rel);
-  if (opts.withAsset !== false) copyFileSync(BIN, join(rel, asset));
-  const sum = new Bun.CryptoHasher("sha256").update(readFileSync(BIN)).digest("hex");
-  const listed = opts.badSum ? "0".repeat(64) : sum;
-  writeFileSync(join(rel, "SHA256SUMS"), `${"1".repeat(64)}  agent-exec-windows-x64.exe\n${listed}  ${asset}\n`);
-  return rel;
+  return writeFakeRelease(join(dir, `release-${++n}`), BIN, opts);
 }
 
 function install(base: string): { code: number; out: string; err: string; dest: string } {
