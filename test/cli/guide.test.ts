@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { Sandbox } from "../helpers/sandbox.ts";
 
 /** Commands that open with two words. */
-const TWO_WORD = ["tag set", "notify set"];
+const TWO_WORD = ["tag set", "notify set", "queue set", "queue list"];
 
 /** The long flags a command's `--help` lists (its own and the global ones). */
 async function helpFlags(sb: Sandbox, command: string): Promise<Set<string>> {
@@ -41,7 +41,7 @@ function flagUses(text: string, commands: string[]): { flag: string; command: st
     if (head) heading = head[1];
     else if (!line.startsWith("  --")) heading = undefined;
     const indexed = byLength.find((c) => line.startsWith(`  ${c} `) || line.startsWith(`  ${c}:`));
-    const calls = [...line.matchAll(/agent-exec ([a-z]+(?: set)?)/g)].map((m) => ({
+    const calls = [...line.matchAll(/agent-exec ([a-z]+(?: set| list)?)/g)].map((m) => ({
       at: m.index,
       command: byLength.find((c) => (m[1] as string).startsWith(c)),
     }));
