@@ -6,6 +6,7 @@ import type { DefinitionInput } from "../commands/define.ts";
 import type { ObserveInput } from "../commands/run.ts";
 import { usageError } from "../core/errors.ts";
 import type { Readiness } from "../core/readiness.ts";
+import { resolveJob, tryReadMeta } from "../store/job-store.ts";
 import { ENV_KEY } from "../supervisor/command.ts";
 
 /** A non-negative integer (counts, bytes, milliseconds). */
@@ -145,4 +146,9 @@ export function toObserve(a: ObserveFields, until: Readiness | undefined, wait: 
     waitTimeoutMs: bound,
     ...(until ? { until } : {}),
   };
+}
+
+/** The directory job `jobId` runs in: where its relative `until_file` is looked up. */
+export function jobCwd(root: string, jobId: string, fallback: string): string {
+  return tryReadMeta(resolveJob(root, jobId).paths)?.cwd ?? fallback;
 }

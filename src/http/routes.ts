@@ -1,7 +1,7 @@
 // The route table of the HTTP API: each route parses its query or body strictly (D36) and calls the
 // handler of the CLI command of the same name; /follow and /events answer with event streams (X11).
 import { resolve } from "node:path";
-import { toDefinition, toObserve, toReadiness } from "../api/fields.ts";
+import { jobCwd, toDefinition, toObserve, toReadiness } from "../api/fields.ts";
 import type { Ctx, Outcome } from "../commands/context.ts";
 import { createCommand } from "../commands/create.ts";
 import { deleteCommand } from "../commands/delete.ts";
@@ -16,7 +16,6 @@ import { tailCommand } from "../commands/tail.ts";
 import { WAIT_MAX_BYTES, WAIT_TAIL_LINES, waitCommand } from "../commands/wait.ts";
 import { AgentExecError } from "../core/errors.ts";
 import { normalizeSignal } from "../process/signal-names.ts";
-import { resolveJob, tryReadMeta } from "../store/job-store.ts";
 import { isValidTagPattern } from "../store/tags.ts";
 import { readJson } from "./body.ts";
 import { eventsRoute, followRoute } from "./follow-route.ts";
@@ -71,11 +70,6 @@ function signalOf(given: string | undefined): string {
   return signal;
 }
 
-/** The directory a job runs in: where its relative `until_file` is looked up. */
-function jobDir(root: string, jobId: string, fallback: string): string {
-  return tryReadMeta(resolveJob(root, jobId).paths)?.cwd ?? fallback;
-}
-
 const TAIL_QUERY: Record<string, QueryKind> = { tail_lines: "uint", max_bytes: "uint", since: "str" };
 const WAIT_QUERY: Record<string, QueryKind> = {
   timeout_ms: "uint",
@@ -119,7 +113,7 @@ export const ROUTES: Route[] = [
     handle: async (m, req, _url, ctx) => {
       const b = parseBody(StartBody, await readJson(req, true));
       const jobId = id(m);
-      const until = toReadiness(b, jobDir(ctx.root, jobId, ctx.cwd));
+      const until = toReadiness(b, jobCwd(ctx.root, jobId, ctx.cwd));
       return startCommand({ jobId, ...toObserve(b, until, b.wait ?? false, bound(b.wait_timeout_ms)) }, ctx);
     },
   },
@@ -199,7 +193,7 @@ export const ROUTES: Route[] = [
 
 function waitRoute(ids: string[], q: WaitQuery, ctx: Ctx): Promise<Outcome> {
   const until =
-    ids.length === 1 ? toReadiness(q, jobDir(ctx.root, ids[0] as string, ctx.cwd)) : toReadiness(q, ctx.cwd);
+    ids.length === 1 ? toReadiness(q, jobCwd(ctx.root, ids[0] as string, ctx.cwd)) : toReadiness(q, ctx.cwd);
   return waitCommand(
     {
       jobIds: ids,
@@ -255,7 +249,7 @@ async function execRoute(b: ExecBody, ctx: Ctx): Promise<Outcome> {
 }
 
 function restartRoute(jobId: string, b: RestartBody, ctx: Ctx): Promise<Outcome> {
-  const until = toReadiness(b, jobDir(ctx.root, jobId, ctx.cwd));
+  const until = toReadiness(b, jobCwd(ctx.root, jobId, ctx.cwd));
   return restartCommand(
     {
       jobId,

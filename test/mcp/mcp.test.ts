@@ -56,7 +56,19 @@ async function call(
 test("initialize, list tools, run, wait, tail, kill; jobs outlive the server", async () => {
   const client = await connect();
   const tools = (await client.listTools()).tools.map((t) => t.name).sort();
-  expect(tools).toEqual(["create", "delete", "kill", "list", "run", "start", "status", "tail", "wait"]);
+  expect(tools).toEqual([
+    "create",
+    "delete",
+    "kill",
+    "list",
+    "restart",
+    "run",
+    "start",
+    "status",
+    "tag",
+    "tail",
+    "wait",
+  ]);
   const run = (await client.listTools()).tools.find((t) => t.name === "run");
   expect(run?.inputSchema.properties).toHaveProperty("command");
 
@@ -112,7 +124,7 @@ test("bad arguments are MCP errors, never a crash", async () => {
   const badSignal = await call(client, "kill", { job_id: "NOSUCHJOB", signal: "BOGUS" });
   expect(badSignal.doc.error.code).toBe("usage_error");
   // still alive after all that
-  expect((await client.listTools()).tools.length).toBe(9);
+  expect((await client.listTools()).tools.length).toBe(11);
   await client.close();
 });
 
