@@ -1,7 +1,7 @@
 // `schema`: JSON Schema (draft-07) of every response, event and HTTP request body, from the zod schemas (D18).
 import { z } from "zod";
 import { EVENTS, RESPONSES } from "../core/envelope.ts";
-import { ExecBody, KillBody } from "../http/request.ts";
+import { CreateBody, ExecBody, KillBody, RestartBody, StartBody, TagBody } from "../http/request.ts";
 import { MetaSchema, StateSchema } from "../store/job-schema.ts";
 import type { Outcome } from "./context.ts";
 
@@ -27,6 +27,10 @@ export function buildSchemaDocument(generatedAt: string): Record<string, unknown
   // The HTTP request bodies, as serve enforces them (strict: D36).
   add("ExecRequest", ExecBody, "input");
   add("KillRequest", KillBody, "input");
+  add("CreateRequest", CreateBody, "input");
+  add("StartRequest", StartBody, "input");
+  add("RestartRequest", RestartBody, "input");
+  add("TagRequest", TagBody, "input");
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://agent-exec.dev/schema/0.1.json",
