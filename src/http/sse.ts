@@ -6,16 +6,16 @@ import { type FSWatcher, watch } from "node:fs";
 import { createInterrupt, type Interrupt } from "../commands/context.ts";
 import { attemptOf } from "../commands/job-output.ts";
 import { decodeCursor, encodeCursor } from "../logs/cursor.ts";
-import { readForward } from "../logs/forward.ts";
 import { logEnd } from "../logs/tail.ts";
 import { tryReadState } from "../store/job-store.ts";
 import { readMasks } from "../store/masks.ts";
 import { observe } from "../store/observe.ts";
 import type { JobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
+import { sharedChunk } from "./shared-chunks.ts";
 
 /** The most log bytes one `output` event carries: big enough to amortise a frame, small enough that 100 clients stay cheap. */
-export const FOLLOW_CHUNK = 128 * 1024;
+export const FOLLOW_CHUNK = 256 * 1024;
 /** The fallback poll when no file event arrives (and the liveness check of D8). */
 export const POLL_MS = 250;
 /** A comment line this often keeps proxies (and the server's idle timeout) from closing a quiet stream. */
@@ -129,10 +129,38 @@ export function followStream(
   let lastState = "";
   let ended = false;
   let lastSent = Date.now();
+  /** Frames of the new output of both streams (`final`: the job has ended, take every byte). */
+  const output = (final: boolean): Uint8Array[] => {
+    const frames: Uint8Array[] = [];
+    for (const stream of ["stdout", "stderr"] as const) {
+      const chunk = sharedChunk(paths[stream], attempt, at[stream], FOLLOW_CHUNK, masks, final);
+      if (!chunk) continue;
+      at[stream] = chunk.end;
+      const cursor = encodeCursor({ jobId, attempt, ...at });
+      // The frame `sseFrame("output", { stream, text, cursor }, cursor)` would make, around the
+      // shared escaped text: three pieces, the middle one never copied.
+      const extra = reset ? ',"cursor_reset":true' : "";
+      reset = false;
+      frames.push(
+        enc.encode(`event: output\nid: ${cursor}\ndata: {"stream":"${stream}","text":`),
+        chunk.body,
+        enc.encode(`,"cursor":"${cursor}"${extra}}\n\n`),
+      );
+    }
+    return frames;
+  };
   return frameStream(outer, async (stop) => {
     for (;;) {
       if (ended || stop.fired) return [];
-      // The state first, then the logs: a job seen terminal here has written all it will write.
+      // While output is pending, read on without looking at the state: a look (state.json, the
+      // supervisor's liveness) costs more than a chunk does.
+      const pending = output(false);
+      if (pending.length > 0) {
+        lastSent = Date.now();
+        return pending;
+      }
+      // Caught up: the state, then the logs once more; a job seen terminal here has written all
+      // it will write, so what this read leaves is nothing.
       const state = observe(paths).state;
       if (attemptOf(state) !== attempt) {
         // Restarted (X8): the logs were cleared; follow the new run from its start.
@@ -147,18 +175,8 @@ export function followStream(
         lastState = state.job.status;
         frames.push(sseFrame("state", { job_id: jobId, state: state.job.status, attempt }));
       }
-      for (const stream of ["stdout", "stderr"] as const) {
-        const part = readForward(paths[stream], at[stream], FOLLOW_CHUNK, masks, final);
-        if (part.end > at[stream]) {
-          at[stream] = part.end;
-          const cursor = encodeCursor({ jobId, attempt, ...at });
-          const data = { stream, text: part.text, cursor, ...(reset ? { cursor_reset: true } : {}) };
-          reset = false;
-          frames.push(sseFrame("output", data, cursor));
-        }
-      }
+      frames.push(...output(final));
       if (frames.length === 0 && final) {
-        // Everything the job wrote was sent before this (its logs are complete at its end).
         ended = true;
         frames.push(sseFrame("end", await terminal()));
       }

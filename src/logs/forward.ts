@@ -36,7 +36,9 @@ export function readForward(
     if (size <= from) return { text: "", end: from };
     // Context before `from`: a value that began in the previous chunk is still recognised.
     const lead = Math.min(from, Math.max(0, longestMask(masks) - 1));
-    const want = Math.min(maxBytes, size - from) + lead;
+    // A little over maxBytes: a character or masked value that starts at `from` always fits, so
+    // holding back what may be cut at the end can never leave a read with nothing to return.
+    const want = Math.min(Math.max(1, maxBytes) + longestMask(masks) + 3, size - from) + lead;
     const buf = Buffer.allocUnsafe(want);
     let got = 0;
     while (got < want) {
