@@ -1,10 +1,11 @@
 // Every X feature over HTTP (X11): readiness waits, keys, the agent environment, cursors, several
 // jobs, restart, create/start/tag, through the in-process fetch handler.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { RESPONSES } from "../../src/core/envelope.ts";
 import { httpBed } from "../helpers/http-handler.ts";
+import { killJobsOf } from "../helpers/kill-jobs.ts";
 
 const TOKEN = "fronts-token";
 const { dir, root, handler, track } = httpBed("http-fronts-", TOKEN);
@@ -12,16 +13,7 @@ const { dir, root, handler, track } = httpBed("http-fronts-", TOKEN);
 // biome-ignore lint/suspicious/noExplicitAny: parsed responses, checked with toEqual/toMatchObject.
 type Json = any;
 
-/** Kills the process group of every job still on record (restarted and started ones included). */
-afterAll(() => {
-  if (!existsSync(root)) return;
-  for (const id of readdirSync(root).filter((n) => !n.startsWith("."))) {
-    try {
-      const { pgid } = JSON.parse(readFileSync(join(root, id, "state.json"), "utf8"));
-      if (pgid) process.kill(-pgid, "SIGKILL");
-    } catch {}
-  }
-});
+afterAll(() => killJobsOf(root));
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
   const init: RequestInit = { method, headers: { authorization: `Bearer ${TOKEN}` } };

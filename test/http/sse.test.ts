@@ -1,9 +1,8 @@
 // Event streams over HTTP (X11): /follow/{id} (every byte once, in order, resumable, end answer)
 // and /events (the root's job events), through the in-process fetch handler.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { httpBed } from "../helpers/http-handler.ts";
+import { killJobsOf } from "../helpers/kill-jobs.ts";
 import { type SseFrame, sseReader } from "../helpers/sse.ts";
 
 const TOKEN = "sse-token";
@@ -12,15 +11,7 @@ const { root, handler, track } = httpBed("http-sse-", TOKEN);
 // biome-ignore lint/suspicious/noExplicitAny: parsed responses, checked with toEqual/toMatchObject.
 type Json = any;
 
-afterAll(() => {
-  if (!existsSync(root)) return;
-  for (const id of readdirSync(root).filter((n) => !n.startsWith("."))) {
-    try {
-      const { pgid } = JSON.parse(readFileSync(join(root, id, "state.json"), "utf8"));
-      if (pgid) process.kill(-pgid, "SIGKILL");
-    } catch {}
-  }
-});
+afterAll(() => killJobsOf(root));
 
 const get = (path: string, headers: Record<string, string> = {}) =>
   handler(new Request(`http://127.0.0.1${path}`, { headers: { authorization: `Bearer ${TOKEN}`, ...headers } }));

@@ -1,43 +1,24 @@
 // MCP parity (X12) from the binary: readiness waits, keys, the agent environment, cursors, several
 // jobs, restart, tag, and the host-deadline cap on every wait.
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { BIN } from "../helpers/bin.ts";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { killJobsOf } from "../helpers/kill-jobs.ts";
+import { connectMcp } from "../helpers/mcp-client.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mcp-fronts-"));
 const root = join(dir, "jobs");
 afterAll(() => {
-  // Every job any test started, restarted ones included.
-  if (existsSync(root)) {
-    for (const id of readdirSync(root).filter((n) => !n.startsWith("."))) {
-      try {
-        const { pgid } = JSON.parse(readFileSync(join(root, id, "state.json"), "utf8"));
-        if (pgid) process.kill(-pgid, "SIGKILL");
-      } catch {}
-    }
-  }
+  killJobsOf(root);
   rmSync(dir, { recursive: true, force: true });
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: tool results are checked with toMatchObject.
 type Doc = any;
 
-async function connect(extraEnv: Record<string, string> = {}): Promise<Client> {
-  const transport = new StdioClientTransport({
-    command: BIN,
-    args: ["mcp"],
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, AGENT_EXEC_ROOT: root, ...extraEnv },
-    cwd: dir,
-    stderr: "ignore",
-  });
-  const client = new Client({ name: "agent-exec-fronts-test", version: "1.0.0" });
-  await client.connect(transport);
-  return client;
-}
+const connect = (extraEnv: Record<string, string> = {}): Promise<Client> => connectMcp(dir, root, extraEnv);
 
 async function call(client: Client, name: string, args: Record<string, unknown>): Promise<Doc> {
   const r = await client.callTool({ name, arguments: args });

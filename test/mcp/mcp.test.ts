@@ -3,8 +3,8 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { connectMcp } from "../helpers/mcp-client.ts";
 
 const BIN = process.env.AGENT_EXEC_BIN
   ? resolve(process.env.AGENT_EXEC_BIN)
@@ -24,18 +24,7 @@ afterAll(() => {
 // biome-ignore lint/suspicious/noExplicitAny: tool results are checked field by field.
 type Doc = any;
 
-async function connect(extraEnv: Record<string, string> = {}): Promise<Client> {
-  const transport = new StdioClientTransport({
-    command: BIN,
-    args: ["mcp"],
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, AGENT_EXEC_ROOT: root, ...extraEnv },
-    cwd: dir,
-    stderr: "ignore",
-  });
-  const client = new Client({ name: "agent-exec-test", version: "1.0.0" });
-  await client.connect(transport);
-  return client;
-}
+const connect = (extraEnv: Record<string, string> = {}): Promise<Client> => connectMcp(dir, root, extraEnv);
 
 async function call(
   client: Client,
