@@ -94,3 +94,20 @@ test.concurrent("a client that reads nothing stalls neither the job nor the serv
     s.proc.kill("SIGKILL");
   }
 });
+
+test.concurrent("SIGTERM ends open event streams and serve exits 0; the followed job runs on", async () => {
+  await using sb = Sandbox.create();
+  const s = await serve(sb);
+  const run = await exec(s.base, { command: ["sleep", "30"] });
+  const follow = sseReader(await fetch(`${s.base}/follow/${run.job_id}`, { headers: auth }));
+  const events = sseReader(await fetch(`${s.base}/events`, { headers: auth }));
+  expect((await follow.next())?.event).toBe("state");
+  s.proc.kill("SIGTERM");
+  expect(await s.proc.exited).toBe(0);
+  // Both streams were closed by the server, not left hanging.
+  for (let f = await follow.next(); f; f = await follow.next()) expect(f.event).not.toBe("end");
+  expect(await events.next()).toBeUndefined();
+  const status = await sb.ok(["status", run.job_id]);
+  expect(status.state).toBe("running");
+  await sb.cli(["kill", "--signal", "KILL", run.job_id]);
+});
