@@ -34,6 +34,7 @@ export const CreateBody = z.strictObject(DEFINITION_FIELDS);
 
 /** POST /start/{id}: how to observe the job once started (as `start`). */
 export const StartBody = z.strictObject({ ...OBSERVE_FIELDS, wait_timeout_ms: UInt.optional() });
+export type StartBody = z.infer<typeof StartBody>;
 
 /** POST /tag/{id}: the job's new tags (as `tag set`; an empty list clears them). */
 export const TagBody = z.strictObject({ tags: z.array(Str) });

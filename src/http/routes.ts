@@ -1,22 +1,14 @@
 // The route table of the HTTP API: each route parses its query or body strictly (D36) and calls the
 // handler of the CLI command of the same name; /follow and /events answer with event streams (X11).
-import { resolve } from "node:path";
-import { jobCwd, toDefinition, toObserve, toReadiness } from "../api/fields.ts";
+import { toDefinition } from "../api/fields.ts";
 import type { Ctx, Outcome } from "../commands/context.ts";
 import { createCommand } from "../commands/create.ts";
 import { deleteCommand } from "../commands/delete.ts";
 import { killCommand } from "../commands/kill.ts";
-import { listCommand } from "../commands/list.ts";
-import { restartCommand } from "../commands/restart.ts";
-import { runCommand } from "../commands/run.ts";
-import { startCommand } from "../commands/start.ts";
 import { statusCommand } from "../commands/status.ts";
 import { tagSetCommand } from "../commands/tag.ts";
 import { tailCommand } from "../commands/tail.ts";
-import { WAIT_MAX_BYTES, WAIT_TAIL_LINES, waitCommand } from "../commands/wait.ts";
 import { AgentExecError } from "../core/errors.ts";
-import { normalizeSignal } from "../process/signal-names.ts";
-import { isValidTagPattern } from "../store/tags.ts";
 import { readJson } from "./body.ts";
 import { eventsRoute, followRoute } from "./follow-route.ts";
 import {
@@ -24,7 +16,6 @@ import {
   DeleteQuery,
   ExecBody,
   KillBody,
-  ListQuery,
   parseBody,
   parseQuery,
   type QueryKind,
@@ -35,11 +26,9 @@ import {
   WaitManyQuery,
   WaitQuery,
 } from "./request.ts";
+import { execRoute, LIST_QUERY, listRoute, restartRoute, signalOf, startRoute, waitRoute } from "./route-calls.ts";
 
-/** A /wait (or /exec, /start, /restart that waits) never blocks longer than this, whatever it asks for. */
-export const MAX_WAIT_MS = 600_000;
-/** The bound of a wait that names none. */
-export const DEFAULT_WAIT_MS = 30_000;
+export { DEFAULT_WAIT_MS, MAX_WAIT_MS } from "./route-calls.ts";
 
 /** One route: method, path pattern, the query parameters it reads (any other is refused, D36). */
 export interface Route {
@@ -58,18 +47,6 @@ function id(m: RegExpExecArray): string {
   }
 }
 
-/** A wait bound as asked for (0 or absent = the default), capped at MAX_WAIT_MS. */
-const bound = (ms: number | undefined) => Math.min(ms || DEFAULT_WAIT_MS, MAX_WAIT_MS);
-
-/** The signal of a body, as a bare name (default TERM); an unknown one is invalid_request. */
-function signalOf(given: string | undefined): string {
-  const signal = normalizeSignal(given ?? "TERM");
-  if (!signal) {
-    throw new AgentExecError("invalid_request", `invalid request: signal: unknown signal ${JSON.stringify(given)}`);
-  }
-  return signal;
-}
-
 const TAIL_QUERY: Record<string, QueryKind> = { tail_lines: "uint", max_bytes: "uint", since: "str" };
 const WAIT_QUERY: Record<string, QueryKind> = {
   timeout_ms: "uint",
@@ -85,15 +62,6 @@ const WAIT_QUERY: Record<string, QueryKind> = {
   until_host: "str",
   until_file: "str",
 };
-const LIST_QUERY: Record<string, QueryKind> = {
-  state: "str",
-  tag: "list",
-  all: "bool",
-  cwd: "str",
-  limit: "uint",
-  key: "str",
-};
-
 /** The route table. Every route calls the same handler as the CLI command of the same name. */
 export const ROUTES: Route[] = [
   {
@@ -110,12 +78,7 @@ export const ROUTES: Route[] = [
   {
     method: "POST",
     match: /^\/start\/([^/]*)$/,
-    handle: async (m, req, _url, ctx) => {
-      const b = parseBody(StartBody, await readJson(req, true));
-      const jobId = id(m);
-      const until = toReadiness(b, jobCwd(ctx.root, jobId, ctx.cwd));
-      return startCommand({ jobId, ...toObserve(b, until, b.wait ?? false, bound(b.wait_timeout_ms)) }, ctx);
-    },
+    handle: async (m, req, _url, ctx) => startRoute(id(m), parseBody(StartBody, await readJson(req, true)), ctx),
   },
   {
     method: "POST",
@@ -190,73 +153,3 @@ export const ROUTES: Route[] = [
       ),
   },
 ];
-
-function waitRoute(ids: string[], q: WaitQuery, ctx: Ctx): Promise<Outcome> {
-  const until =
-    ids.length === 1 ? toReadiness(q, jobCwd(ctx.root, ids[0] as string, ctx.cwd)) : toReadiness(q, ctx.cwd);
-  return waitCommand(
-    {
-      jobIds: ids,
-      timeoutMs: bound(q.timeout_ms),
-      pollMs: q.poll_ms ?? 200,
-      any: q.any ?? false,
-      tailLines: q.tail_lines ?? WAIT_TAIL_LINES,
-      maxBytes: q.max_bytes ?? WAIT_MAX_BYTES,
-      noOutput: q.no_output ?? false,
-      until,
-      since: q.since,
-    },
-    ctx,
-  );
-}
-
-function listRoute(url: URL, ctx: Ctx): Promise<Outcome> {
-  const q = parseQuery(url, LIST_QUERY, ListQuery);
-  for (const t of q.tag ?? []) {
-    if (!isValidTagPattern(t))
-      throw new AgentExecError(
-        "invalid_request",
-        `invalid request: query tag=${JSON.stringify(t)} is not a tag pattern`,
-      );
-  }
-  if (q.all && q.cwd !== undefined)
-    throw new AgentExecError("invalid_request", "invalid request: all and cwd cannot be combined");
-  // Over HTTP the caller has no cwd of its own: without cwd=, list every job.
-  return listCommand(
-    {
-      all: q.all || q.cwd === undefined,
-      cwd: q.cwd,
-      state: q.state,
-      limit: q.limit ?? 50,
-      tags: q.tag ?? [],
-      ...(q.key === undefined ? {} : { key: q.key }),
-    },
-    ctx,
-  );
-}
-
-async function execRoute(b: ExecBody, ctx: Ctx): Promise<Outcome> {
-  // A relative until_file means the job's directory, as the job itself would see it.
-  const until = toReadiness(b, resolve(ctx.cwd, b.cwd ?? "."));
-  return runCommand(
-    {
-      ...toDefinition(b),
-      ...toObserve(b, until, b.wait ?? false, bound(b.wait_timeout_ms)),
-      ...(b.log === undefined ? {} : { logPath: b.log }),
-    },
-    ctx,
-  );
-}
-
-function restartRoute(jobId: string, b: RestartBody, ctx: Ctx): Promise<Outcome> {
-  const until = toReadiness(b, jobCwd(ctx.root, jobId, ctx.cwd));
-  return restartCommand(
-    {
-      jobId,
-      signal: signalOf(b.signal),
-      killAfterMs: Math.min(b.kill_after_ms ?? 5000, MAX_WAIT_MS),
-      ...toObserve(b, until, b.wait ?? false, bound(b.wait_timeout_ms)),
-    },
-    ctx,
-  );
-}
