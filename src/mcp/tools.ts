@@ -2,18 +2,7 @@
 // and the handler call it makes; every wait is capped by the host deadline.
 import { resolve } from "node:path";
 import { z } from "zod";
-import {
-  DEFINITION_FIELDS,
-  jobCwd,
-  OBSERVE_FIELDS,
-  type ObserveFields,
-  Str,
-  toDefinition,
-  toObserve,
-  toReadiness,
-  UInt,
-  UNTIL_FIELDS,
-} from "../api/fields.ts";
+import { jobCwd, Str, toDefinition, toReadiness, UInt } from "../api/fields.ts";
 import type { Ctx, Outcome } from "../commands/context.ts";
 import { createCommand } from "../commands/create.ts";
 import { deleteCommand } from "../commands/delete.ts";
@@ -27,7 +16,7 @@ import { tagSetCommand } from "../commands/tag.ts";
 import { tailCommand } from "../commands/tail.ts";
 import { WAIT_MAX_BYTES, WAIT_TAIL_LINES, waitCommand } from "../commands/wait.ts";
 import { usageError } from "../core/errors.ts";
-import { normalizeSignal } from "../process/signal-names.ts";
+import { boundOf, jobId, type ObserveArgs, observeArgs, signal, signalOf, toolShapes } from "./tool-args.ts";
 
 /** The tool names, in the order `tools/list` and `mcp --help` show them. */
 export const MCP_TOOLS = [
@@ -52,74 +41,12 @@ export interface ToolSpec {
   call: (a: never) => Promise<Outcome>;
 }
 
-const jobId = Str.describe("Job id or a unique prefix of it");
-const signal = Str.optional().describe("TERM, INT, KILL, HUP, ... or a number (default TERM)");
-
-/** A signal name as the handlers take it; an unknown one is a usage error. */
-function signalOf(given: string | undefined): string {
-  const s = normalizeSignal(given ?? "TERM");
-  if (!s) throw usageError(`unknown signal ${JSON.stringify(given)}`);
-  return s;
-}
-
-/** The bound of a wait (`timeout_ms`/`wait_timeout_ms`, `until_ms` its old alias): at most `cap`. */
-function boundOf(given: number | undefined, alias: number | undefined, name: string, cap: number): number | undefined {
-  if (given !== undefined && alias !== undefined && given !== alias) {
-    throw usageError(`${name} and until_ms (its alias) disagree: give one of them`);
-  }
-  const ms = given ?? alias;
-  return ms === undefined ? undefined : Math.min(ms || cap, cap);
-}
-
 /** The tools, bound to `ctx`, every wait capped at `cap` ms (AGENT_EXEC_MCP_MAX_WAIT_MS). */
 export function buildTools(ctx: Ctx, cap: number): Record<ToolName, ToolSpec> {
-  const waitBound = {
-    wait_timeout_ms: UInt.optional().describe(
-      `Longest wait in ms for wait:true or until_* (capped at ${cap}); the job keeps running after it`,
-    ),
-    until_ms: UInt.optional().describe("Old name of wait_timeout_ms"),
-  };
-  const observeShape = {
-    ...OBSERVE_FIELDS,
-    wait: OBSERVE_FIELDS.wait.describe("Wait for the job to end (bounded)"),
-    until_match: OBSERVE_FIELDS.until_match.describe("Answer once a line of output matches this JavaScript RegExp"),
-    until_port: OBSERVE_FIELDS.until_port.describe("Answer once a TCP connect to until_host (127.0.0.1):PORT succeeds"),
-    until_file: OBSERVE_FIELDS.until_file.describe("Answer once this path exists (relative: the job's cwd)"),
-    ...waitBound,
-  };
-  type ObserveArgs = ObserveFields & { wait_timeout_ms?: number; until_ms?: number };
-  /** The observe input: a bound alone (no until_*) asks for a wait, as until_ms always did. */
-  const observe = (a: ObserveArgs, base: string) => {
-    const until = toReadiness(a, base);
-    const given = boundOf(a.wait_timeout_ms, a.until_ms, "wait_timeout_ms", cap);
-    if (given !== undefined && a.wait === false && !until) {
-      throw usageError("until_ms (wait_timeout_ms) bounds a wait: drop it, or drop wait:false");
-    }
-    const wait = a.wait ?? (given !== undefined && !until);
-    return toObserve(a, until, wait, given ?? cap);
-  };
-  const definitionShape = {
-    ...DEFINITION_FIELDS,
-    command: DEFINITION_FIELDS.command.describe('argv, e.g. ["make","test"]; one element runs through `sh -lc`'),
-    key: DEFINITION_FIELDS.key.describe("Idempotency key: while a job with it is live, answer that job (reused)"),
-    agent_env: DEFINITION_FIELDS.agent_env.describe("false: no PAGER=cat, NO_COLOR=1, TERM=dumb, ... defaults"),
-    timeout_ms: DEFINITION_FIELDS.timeout_ms.describe("TERM the job's process group after this many ms"),
-  };
+  const { observeShape, definitionShape, waitShape } = toolShapes(cap);
+  const observe = (a: ObserveArgs, base: string) => observeArgs(a, base, cap);
   type DefinitionArgs = z.infer<z.ZodObject<typeof definitionShape>>;
   type RunArgs = DefinitionArgs & ObserveArgs;
-  const waitShape = {
-    job_id: jobId.optional(),
-    job_ids: z.array(Str).min(1).optional().describe("Several jobs: wait for all (or the first, with any)"),
-    any: z.boolean().optional(),
-    timeout_ms: UInt.optional().describe(`Longest wait in ms (capped at ${cap})`),
-    until_ms: UInt.optional().describe("Old name of timeout_ms"),
-    poll_ms: UInt.optional(),
-    tail_lines: UInt.optional(),
-    max_bytes: UInt.optional(),
-    no_output: z.boolean().optional(),
-    since: Str.optional().describe("until_match scans from this cursor"),
-    ...UNTIL_FIELDS,
-  };
   type WaitArgs = z.infer<z.ZodObject<typeof waitShape>>;
 
   const tools: Record<ToolName, ToolSpec> = {
