@@ -10,7 +10,7 @@ export interface SharedChunk {
 }
 
 /** How many recent chunks are kept (a few MiB at most): followers of one job read the same ones. */
-const KEEP = 48;
+const KEEP = 32;
 const recent = new Map<string, SharedChunk>();
 const enc = new TextEncoder();
 

@@ -11,6 +11,7 @@ export interface ForwardPart {
 }
 
 const decoder = new TextDecoder("utf-8");
+let scratch = Buffer.allocUnsafe(0);
 
 /**
  * At most `maxBytes` of the log after `from`, masked values redacted (D28). Unless `final` (the
@@ -39,7 +40,10 @@ export function readForward(
     // A little over maxBytes: a character or masked value that starts at `from` always fits, so
     // holding back what may be cut at the end can never leave a read with nothing to return.
     const want = Math.min(Math.max(1, maxBytes) + longestMask(masks) + 3, size - from) + lead;
-    const buf = Buffer.allocUnsafe(want);
+    // One scratch buffer for every read: the bytes become a string before the next read, and a
+    // fresh 256 KiB buffer per chunk per client is garbage the GC reclaims late.
+    if (scratch.length < want) scratch = Buffer.allocUnsafe(Math.max(want, scratch.length * 2));
+    const buf = scratch;
     let got = 0;
     while (got < want) {
       const n = readSync(fd, buf, got, want - got, from - lead + got);
