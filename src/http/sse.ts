@@ -2,7 +2,7 @@
 // chunk is read from disk only when the client has taken the previous one, so a slow client costs
 // one chunk of memory and never slows a job (the job writes its own files); a client that goes
 // away, or a server that shuts down, ends its stream.
-import { type FSWatcher, watch } from "node:fs";
+import { type FSWatcher, statSync, watch } from "node:fs";
 import { createInterrupt, type Interrupt } from "../commands/context.ts";
 import { attemptOf } from "../commands/job-output.ts";
 import { decodeCursor, encodeCursor } from "../logs/cursor.ts";
@@ -109,6 +109,16 @@ export function followStart(
     : { at: { stdout: 0, stderr: 0 }, reset: true };
 }
 
+/** What identifies the current state.json: it is replaced (a new inode) on every change. */
+function stateStamp(paths: JobPaths): string {
+  try {
+    const st = statSync(paths.state);
+    return `${st.ino}:${st.mtimeMs}`;
+  } catch {
+    return "";
+  }
+}
+
 /**
  * The stream of one job (X11): `output` events for every chunk of new output, in order per
  * stream, each byte once (the event id is the cursor after it, so a client that reconnects with
@@ -129,6 +139,7 @@ export function followStream(
   let lastState = "";
   let ended = false;
   let lastSent = Date.now();
+  let lastStamp = "";
   /** Frames of the new output of both streams (`final`: the job has ended, take every byte). */
   const output = (final: boolean): Uint8Array[] => {
     const frames: Uint8Array[] = [];
@@ -152,13 +163,19 @@ export function followStream(
   return frameStream(outer, async (stop) => {
     for (;;) {
       if (ended || stop.fired) return [];
-      // While output is pending, read on without looking at the state: a look (state.json, the
-      // supervisor's liveness) costs more than a chunk does.
-      const pending = output(false);
-      if (pending.length > 0) {
-        lastSent = Date.now();
-        return pending;
+      // While output is pending and state.json was not replaced, read on without looking at the
+      // state: a look (parsing it, the supervisor's liveness) costs more than a chunk does. A
+      // restart replaces state.json before its run writes a byte, so a new run's output is never
+      // read at the old run's offsets.
+      const stamp = stateStamp(paths);
+      if (stamp === lastStamp) {
+        const pending = output(false);
+        if (pending.length > 0) {
+          lastSent = Date.now();
+          return pending;
+        }
       }
+      lastStamp = stamp;
       // Caught up: the state, then the logs once more; a job seen terminal here has written all
       // it will write, so what this read leaves is nothing.
       const state = observe(paths).state;

@@ -103,6 +103,38 @@ describe("/follow", () => {
     expect(text([...before, ...resumed], "stdout")).toBe(seq(1, 200000));
   });
 
+  test("a restart while following: the new run from its start, marked cursor_reset", async () => {
+    const run = await exec({ command: ["sh", "-c", "echo run-$AGENT_EXEC_JOB_ID; sleep 30"] });
+    const reader = sseReader(await get(`/follow/${run.job_id}`));
+    const before = await readFrames(reader, (f) => f.event === "output");
+    expect(text(before, "stdout")).toBe(`run-${run.job_id}\n`);
+    const restart = await handler(
+      new Request(`http://127.0.0.1/restart/${run.job_id}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ signal: "KILL", until_match: "^run-" }),
+      }),
+    );
+    expect(((await restart.json()) as Json).attempt).toBe(2);
+    const after = await readFrames(reader, (f) => f.event === "output");
+    await reader.close();
+    const out = after.filter((f) => f.event === "output");
+    expect(out).toEqual([
+      {
+        event: "output",
+        id: expect.stringMatching(/\.2\./),
+        data: { stream: "stdout", text: `run-${run.job_id}\n`, cursor: expect.any(String), cursor_reset: true },
+      },
+    ]);
+    await handler(
+      new Request(`http://127.0.0.1/kill/${run.job_id}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ signal: "KILL" }),
+      }),
+    );
+  });
+
   test("masked values are *** in the stream", async () => {
     const run = await exec({ command: ["sh", "-c", 'echo "token=$T"'], env: { T: "sse-s3cret" }, mask: ["T"] });
     const frames = await readFrames(sseReader(await get(`/follow/${run.job_id}`)));
