@@ -200,3 +200,14 @@ test("every new route needs the token", async () => {
     expect({ path, status: res.status }).toEqual({ path, status: 401 });
   }
 });
+
+test("every wait bound is capped at the server's MAX_WAIT_MS; 0 or none is the default", async () => {
+  const { bound, DEFAULT_WAIT_MS, MAX_WAIT_MS } = await import("../../src/http/route-calls.ts");
+  expect([bound(2 ** 53 - 1), bound(MAX_WAIT_MS + 1), bound(0), bound(undefined), bound(5)]).toEqual([
+    MAX_WAIT_MS,
+    MAX_WAIT_MS,
+    DEFAULT_WAIT_MS,
+    DEFAULT_WAIT_MS,
+    5,
+  ]);
+});
