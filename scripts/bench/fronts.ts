@@ -156,7 +156,7 @@ async function f1(ctx: Ctx): Promise<Row> {
 }
 
 /** F2: 100 concurrent /follow clients of one job: the server's peak RSS; every client gets every byte. */
-async function f2(ctx: Ctx): Promise<Row> {
+export async function f2(ctx: Ctx): Promise<Row> {
   const clients = 100;
   const size = ctx.quick ? 5 * MiB : 20 * MiB;
   const root = newRoot(ctx, "f2");
