@@ -1,6 +1,6 @@
 // F1–F4 (issue 14): the agent loop over the fronts. SSE /follow throughput against `cat`, 100
 // concurrent followers, `wait --until-match` latency, `tail --since` on a huge log.
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { memory, timed } from "./proc.ts";
 import { aeOk, cleanRoot, newRoot, settleJob } from "./store.ts";
@@ -22,6 +22,15 @@ function textFile(path: string, bytes: number): void {
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The anonymous (heap, buffers) part of a process's resident set: RSS less the mapped binary. */
+function anonBytes(pid: number): number {
+  try {
+    return Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "latin1"))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
   }
 }
 
@@ -165,8 +174,10 @@ export async function f2(ctx: Ctx): Promise<Row> {
   const expected = (await catClient(file)).sha;
   const s = await serve(ctx, root);
   let peak = 0;
+  let peakAnon = 0;
   const sampler = setInterval(() => {
     peak = Math.max(peak, memory(s.proc.pid)?.rss ?? 0);
+    peakAnon = Math.max(peakAnon, anonBytes(s.proc.pid));
   }, 20);
   try {
     const idle = memory(s.proc.pid)?.rss ?? 0;
@@ -182,9 +193,17 @@ export async function f2(ctx: Ctx): Promise<Row> {
       measure: `${clients} concurrent /follow clients of one job writing ${size / MiB} MiB`,
       ours: `peak RSS ${(peak / 1e6).toFixed(0)} MB; ${whole}/${clients} got every byte`,
       budget: "≤ 150 MB; all",
-      peer: `idle server ${(idle / 1e6).toFixed(0)} MB; slowest client ${fmtMs(ms.max)}`,
+      peer: `idle server ${(idle / 1e6).toFixed(0)} MB; peak anonymous ${(peakAnon / 1e6).toFixed(0)} MB; slowest client ${fmtMs(ms.max)}`,
       verdict: verdict(peak <= 150e6 && whole === clients),
-      figures: { clients, bytes: size, peak_rss: peak, idle_rss: idle, complete: whole, client_ms: ms },
+      figures: {
+        clients,
+        bytes: size,
+        peak_rss: peak,
+        peak_anon: peakAnon,
+        idle_rss: idle,
+        complete: whole,
+        client_ms: ms,
+      },
     };
   } finally {
     clearInterval(sampler);
