@@ -38,6 +38,7 @@ export function signalOf(given: string | undefined): string {
   return signal;
 }
 
+/** The query parameters of GET /list (D40 tags, X7 key). */
 export const LIST_QUERY: Record<string, QueryKind> = {
   state: "str",
   tag: "list",
@@ -47,11 +48,13 @@ export const LIST_QUERY: Record<string, QueryKind> = {
   key: "str",
 };
 
+/** POST /start/{id}: start a created job, observe it as run does. */
 export function startRoute(jobId: string, b: StartBody, ctx: Ctx): Promise<Outcome> {
   const until = toReadiness(b, jobCwd(ctx.root, jobId, ctx.cwd));
   return startCommand({ jobId, ...toObserve(b, until, b.wait ?? false, bound(b.wait_timeout_ms)) }, ctx);
 }
 
+/** GET /wait/{id} and /wait?ids=: one job, or several (X3b); a relative until_file means the job's cwd. */
 export function waitRoute(ids: string[], q: WaitQuery, ctx: Ctx): Promise<Outcome> {
   const until =
     ids.length === 1 ? toReadiness(q, jobCwd(ctx.root, ids[0] as string, ctx.cwd)) : toReadiness(q, ctx.cwd);
@@ -71,6 +74,7 @@ export function waitRoute(ids: string[], q: WaitQuery, ctx: Ctx): Promise<Outcom
   );
 }
 
+/** GET /list: without cwd=, every job (an HTTP caller has no cwd of its own). */
 export function listRoute(url: URL, ctx: Ctx): Promise<Outcome> {
   const q = parseQuery(url, LIST_QUERY, ListQuery);
   for (const t of q.tag ?? []) {
@@ -96,6 +100,7 @@ export function listRoute(url: URL, ctx: Ctx): Promise<Outcome> {
   );
 }
 
+/** POST /exec: run, with the server's wait bound. */
 export async function execRoute(b: ExecBody, ctx: Ctx): Promise<Outcome> {
   // A relative until_file means the job's directory, as the job itself would see it.
   const until = toReadiness(b, resolve(ctx.cwd, b.cwd ?? "."));
@@ -109,6 +114,7 @@ export async function execRoute(b: ExecBody, ctx: Ctx): Promise<Outcome> {
   );
 }
 
+/** POST /restart/{id}: stop, then run again under the same id (X8). */
 export function restartRoute(jobId: string, b: RestartBody, ctx: Ctx): Promise<Outcome> {
   const until = toReadiness(b, jobCwd(ctx.root, jobId, ctx.cwd));
   return restartCommand(

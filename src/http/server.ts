@@ -35,15 +35,15 @@ function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/**
- * The server as a function from Request to Response. Tests call it directly; `serve` hands it
- * to Bun.serve. Errors are mapped to statuses in one place, from the error table.
- */
 /** What the handler uses of Bun's server (absent when tests call the handler directly). */
 export interface ServerHooks {
   timeout(request: Request, seconds: number): void;
 }
 
+/**
+ * The server as a function from Request to Response. Tests call it directly; `serve` hands it
+ * to Bun.serve. Errors are mapped to statuses in one place, from the error table.
+ */
 export function createFetchHandler(options: ServerOptions): (req: Request, server?: ServerHooks) => Promise<Response> {
   // An empty token is no token (D41): it would otherwise match an empty credential.
   const opts = { ...options, token: options.token || undefined };

@@ -15,7 +15,9 @@ import type { ObserveInput } from "../commands/run.ts";
 import { usageError } from "../core/errors.ts";
 import { normalizeSignal } from "../process/signal-names.ts";
 
+/** The job a tool acts on. */
 export const jobId = Str.describe("Job id or a unique prefix of it");
+/** The signal of kill and restart. */
 export const signal = Str.optional().describe("TERM, INT, KILL, HUP, ... or a number (default TERM)");
 
 /** A signal name as the handlers take it; an unknown one is a usage error. */
