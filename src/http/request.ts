@@ -8,12 +8,15 @@ export { EnvKey, EnvMap, Str } from "../api/fields.ts";
 
 const Signal = Str.min(1);
 
-/** POST /exec: the run options (D17, X2, X6, X7). Unknown fields are refused, naming the field (D36). */
+/**
+ * POST /exec: the run options (D17, X2, X6, X7). Unknown fields are refused, naming the field
+ * (D36). Not `--log`: opening a path the caller names for writing could block the server (a
+ * FIFO) or write where the caller could not (D42).
+ */
 export const ExecBody = z.strictObject({
   ...DEFINITION_FIELDS,
   ...OBSERVE_FIELDS,
   wait_timeout_ms: UInt.optional(),
-  log: Str.optional(),
 });
 export type ExecBody = z.infer<typeof ExecBody>;
 

@@ -108,7 +108,6 @@ export async function execRoute(b: ExecBody, ctx: Ctx): Promise<Outcome> {
     {
       ...toDefinition(b),
       ...toObserve(b, until, b.wait ?? false, bound(b.wait_timeout_ms)),
-      ...(b.log === undefined ? {} : { logPath: b.log }),
     },
     ctx,
   );

@@ -97,6 +97,8 @@ describe("/exec", () => {
     await refused("POST", "/exec", { command: cmd, key: "no spaces" }, "--key");
     await refused("POST", "/exec", { command: cmd, until: "x" }, '"until"');
     await refused("POST", "/exec", { command: cmd, agent_env: "no" }, "agent_env");
+    // No caller-named file is opened for writing by the server.
+    await refused("POST", "/exec", { command: cmd, log: "/tmp/x.log" }, '"log"');
   });
 });
 
