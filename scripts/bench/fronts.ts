@@ -66,17 +66,18 @@ async function followClient(
   const decoder = new TextDecoder();
   let bytes = 0;
   let ended = false;
-  const frame = (f: Uint8Array) => {
-    const text = decoder.decode(f);
-    if (text.startsWith("event: end")) ended = true;
-    if (!text.startsWith("event: output")) return;
-    const data = JSON.parse(text.slice(text.indexOf("\ndata: ") + 7)) as { stream: string; text: string };
+  const frame = (f: Buffer) => {
+    // "event: end" / "event: output": the 8th byte tells them apart; only the data is decoded.
+    if (f[7] === 0x65) ended = true;
+    if (f[7] !== 0x6f) return;
+    const at = f.indexOf("\ndata: ");
+    const data = JSON.parse(decoder.decode(f.subarray(at + 7))) as { stream: string; text: string };
     if (data.stream !== "stdout") return;
     if (first === 0) first = performance.now();
     hash.update(data.text);
     bytes += Buffer.byteLength(data.text);
   };
-  let parts: Uint8Array[] = [];
+  let parts: Buffer[] = [];
   let lastByte = -1;
   for await (const c of res.body as ReadableStream<Uint8Array>) {
     const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
