@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { cpus, loadavg, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { p9 } from "./bench/concurrency.ts";
+import { fronts } from "./bench/fronts.ts";
 import { p5, p8 } from "./bench/io.ts";
 import { p1, p2, p3, p4 } from "./bench/latency.ts";
 import { p6 } from "./bench/list.ts";
@@ -19,7 +20,7 @@ import { p7w } from "./bench/waiter.ts";
 const USAGE = `usage: bun scripts/bench.ts [--bin PATH] [--quick] [--only P1,P4] [--json PATH] [--strict]
   --bin PATH   the agent-exec binary (default: <repo>/dist/agent-exec)
   --quick      fewer runs and smaller sizes (64 MiB instead of 1 GiB, 1 000 jobs instead of 10 000)
-  --only LIST  comma-separated measures to run (P1..P9)
+  --only LIST  comma-separated measures to run (P1..P9, F for F1-F4)
   --json PATH  also write the figures as JSON to PATH
   --strict     exit 1 when a budget is missed (errors always exit 1)`;
 
@@ -38,6 +39,7 @@ const MEASURES: [string, string, (ctx: Ctx) => Promise<Row[]>][] = [
   ["P9", "200 concurrent runs", p9],
   ["P10", "a queue of parallel 2 vs tsp, and the next start", p10],
   ["P12", "send round trip", p12],
+  ["F", "fronts: SSE follow, 100 followers, until-match latency, tail --since (F1-F4)", fronts],
 ];
 
 interface Args {
@@ -191,7 +193,8 @@ async function main(): Promise<number> {
     rmSync(work, { recursive: true, force: true });
   }
   if (interrupted) return 130;
-  const order = (r: Row) => Number(r.id.slice(1, 2)) * 10 + (r.id.length > 2 ? 1 : 0);
+  // P rows by number (P8 runs before P5); the F rows (one module) after them, in their order.
+  const order = (r: Row) => (r.id.startsWith("P") ? Number(r.id.slice(1, 2)) * 10 + (r.id.length > 2 ? 1 : 0) : 1000);
   rows.sort((a, b) => order(a) - order(b));
   const total = (performance.now() - started) / 1000;
   const loadAfter = loadavg()[0] ?? 0;

@@ -326,8 +326,9 @@ COMMANDS.push(
     details: [
       "Speaks MCP (JSON-RPC 2.0, one message a line) on stdin/stdout until stdin ends.",
       "",
-      "Tools: run, create, start, status, tail, wait, kill, list, delete",
-      "  (each answers with the JSON document the CLI command of the same name prints)",
+      "Tools: run, create, start, status, tail, wait, kill, restart, list, tag, delete",
+      "  (each answers with the JSON document the CLI command of the same name prints;",
+      "  tag is `tag set`; fields are the CLI flags in snake_case: until_match, since, key, ...)",
       "",
       "Environment:",
       "  AGENT_EXEC_ROOT             jobs root (else $XDG_DATA_HOME/agent-exec/jobs, ~/.local/share/...)",

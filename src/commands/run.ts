@@ -107,7 +107,9 @@ export async function observeLaunch(
   const observing = input.wait || readiness !== undefined || window > 0;
   let outcome: WaitOutcome = { observed: observe(paths), terminal: false };
   if (observing) {
-    const ready = readiness ? readyWatch(readiness, { paths, id, attempt: 1 }, undefined) : undefined;
+    // The run just launched: a restart's is attempt 2 or later, and its match cursor must say so.
+    const attempt = attemptOf(outcome.observed.state);
+    const ready = readiness ? readyWatch(readiness, { paths, id, attempt }, undefined) : undefined;
     outcome = await waitForTerminal(paths, {
       // A bound of 0 means "no limit" to a wait; without --wait it means "look once".
       timeoutMs: input.wait ? (input.waitTimeoutMs ?? 0) : Math.max(window, 1),

@@ -1,7 +1,16 @@
 // `schema`: JSON Schema (draft-07) of every response, event and HTTP request body, from the zod schemas (D18).
 import { z } from "zod";
 import { EVENTS, LEGACY_RESPONSES, RESPONSES } from "../core/envelope.ts";
-import { ExecBody, KillBody } from "../http/request.ts";
+import {
+  CreateBody,
+  ExecBody,
+  KillBody,
+  QueueBody,
+  RestartBody,
+  SendBody,
+  StartBody,
+  TagBody,
+} from "../http/request.ts";
 import { MetaSchema, StateSchema } from "../store/job-schema.ts";
 import type { Outcome } from "./context.ts";
 
@@ -29,6 +38,12 @@ export function buildSchemaDocument(generatedAt: string): Record<string, unknown
   // The HTTP request bodies, as serve enforces them (strict: D36).
   add("ExecRequest", ExecBody, "input");
   add("KillRequest", KillBody, "input");
+  add("CreateRequest", CreateBody, "input");
+  add("StartRequest", StartBody, "input");
+  add("RestartRequest", RestartBody, "input");
+  add("TagRequest", TagBody, "input");
+  add("SendRequest", SendBody, "input");
+  add("QueueRequest", QueueBody, "input");
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://agent-exec.dev/schema/0.1.json",

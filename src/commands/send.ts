@@ -1,7 +1,7 @@
 // `send <id> [TEXT] [--file PATH] [--eof]`: writes to an interactive job's stdin (X5).
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { AgentExecError, errnoOf } from "../core/errors.ts";
+import { AgentExecError, errnoOf, usageError } from "../core/errors.ts";
 import { monoMs } from "../core/time.ts";
 import { encodeFrames } from "../input/frames.ts";
 import { readMeta, resolveJob } from "../store/job-store.ts";
@@ -16,6 +16,22 @@ export interface SendInput {
   /** Close the job's stdin after the bytes. */
   eof: boolean;
 }
+
+/**
+ * The bytes and EOF of a `send` from the wire fields (HTTP, MCP): TEXT, with a newline when
+ * asked; nothing at all is a usage error.
+ */
+export function sendData(
+  text: string | undefined,
+  newline?: boolean,
+  eof?: boolean,
+): { data: Uint8Array; eof: boolean } {
+  if (text === undefined && !eof) throw usageError("send needs text or eof");
+  return { data: Buffer.from(text === undefined ? "" : newline ? `${text}\n` : text), eof: eof === true };
+}
+
+/** How long a send waits for a just-launched supervisor to open the job's input. */
+const READER_WAIT_MS = 10_000;
 
 /** How long a send waits for a full pipe (a job that reads nothing) before it gives up. */
 const FULL_PIPE_WAIT_MS = 30_000;
@@ -42,7 +58,21 @@ export async function sendCommand(input: SendInput, ctx: Ctx): Promise<Outcome> 
     );
   }
   const frames = encodeFrames(input.data, input.eof);
-  await withFileLock(join(job.paths.dir, "stdin.lock"), () => writeAll(job.paths.stdinFifo, frames, job.id));
+  await withFileLock(join(job.paths.dir, "stdin.lock"), async () => {
+    // A job launched a moment ago: its supervisor may not have opened the FIFO yet (no reader,
+    // ENXIO). Wait for it while the job runs with a live supervisor, within a bound.
+    const deadline = monoMs() + READER_WAIT_MS;
+    for (;;) {
+      try {
+        return await writeAll(job.paths.stdinFifo, frames, job.id);
+      } catch (err) {
+        const noReader = err instanceof AgentExecError && err.details?.errno === "ENXIO";
+        const o = observe(job.paths);
+        if (!noReader || o.state.job.status !== "running" || !o.supervisorAlive || monoMs() > deadline) throw err;
+        await Bun.sleep(10);
+      }
+    }
+  });
   const out: Record<string, unknown> = { type: "send", job_id: job.id, bytes: input.data.length };
   if (input.eof) out.eof = true;
   return { payload: out as Outcome["payload"] };
@@ -65,7 +95,9 @@ async function writeAll(fifo: string, bytes: Buffer, id: string): Promise<void> 
         : code === "ENXIO"
           ? "nothing reads its stdin (its supervisor is gone)"
           : `its input cannot be opened (${code ?? String(err)})`;
-    throw new AgentExecError("invalid_state", `invalid job state: job ${id}: ${why}`);
+    throw new AgentExecError("invalid_state", `invalid job state: job ${id}: ${why}`, {
+      details: { errno: code ?? "" },
+    });
   }
   try {
     const deadline = monoMs() + FULL_PIPE_WAIT_MS;

@@ -33,9 +33,10 @@ const SCAN_CHUNK = 1 << 20;
 
 /**
  * Scans a job's logs line by line for a pattern, from where a cursor points (or the start), and
- * remembers how far it got, so each byte is read once however often it is woken. A line split
- * across several writes is tested once it is complete; the last, unterminated line is tested when
- * the job has ended (`final`).
+ * remembers how far it got, so each byte is read once however often it is woken. Complete lines
+ * are tested once each, and so is the line still being written each time more of it arrives (a
+ * prompt ends without a newline); a line split across writes thus matches as soon as enough of it
+ * is there.
  */
 export class LineScanner {
   private readonly re: RegExp;
@@ -114,6 +115,9 @@ export class LineScanner {
         this.carry[stream] = Buffer.alloc(0);
         return this.test(stream, rest, this.offset[stream]);
       }
+      // The line being written counts too: a prompt ("Continue? [y/N] ") ends without a newline
+      // and waits for an answer, so it would never become a complete line.
+      if (rest.length > 0) return this.test(stream, rest, this.offset[stream]);
       return undefined;
     } finally {
       closeSync(fd);

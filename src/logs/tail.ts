@@ -217,7 +217,7 @@ export function logEnd(path: string): number {
  * The number of bytes at the end of `buf` (after `from`) that start a UTF-8 character whose
  * remaining bytes are not written yet.
  */
-function incompleteUtf8Tail(buf: Uint8Array, from: number): number {
+export function incompleteUtf8Tail(buf: Uint8Array, from: number): number {
   for (let back = 1; back <= 3 && buf.length - back >= from; back++) {
     const b = buf[buf.length - back] as number;
     if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back

@@ -119,5 +119,10 @@ describe("D36: the strict request schemas are the ones `schema` prints", () => {
       properties: { timeout_ms: { type: "integer" }, env: { type: "object" } },
     });
     expect(defs.KillRequest).toMatchObject({ type: "object", additionalProperties: false });
+    for (const name of ["CreateRequest", "StartRequest", "RestartRequest", "TagRequest"]) {
+      expect(defs[name]).toMatchObject({ type: "object", additionalProperties: false });
+    }
+    expect(defs.ExecRequest.properties).toHaveProperty("until_match");
+    expect(defs.RestartRequest.properties.until_port).toMatchObject({ minimum: 1, maximum: 65535 });
   });
 });

@@ -88,7 +88,15 @@ describe("supervisor loss (D8)", () => {
     const expected = `waiting\n${Array.from({ length: n }, (_, i) => `line ${i + 1}\n`).join("")}`;
     expect(sb.file(id, "stdout.log").toString()).toBe(expected);
 
-    const after = await sb.ok(["status", id]);
+    // The command is gone; its waiting parent records the exit a moment later (then the group
+    // is gone too): poll for the reconciled end instead of reading it in that instant.
+    const after = await pollUntil(
+      async () => {
+        const s = await sb.ok(["status", id]);
+        return s.state === "running" ? undefined : s;
+      },
+      { what: "the reconciled end" },
+    );
     expect(["exited", "failed"]).toContain(after.state);
     if (after.state === "failed") expect(after).toMatchObject({ reason: "supervisor_lost" });
     else expect(after).toMatchObject({ exit_code: 0 });

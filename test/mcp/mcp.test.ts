@@ -3,8 +3,8 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { connectMcp } from "../helpers/mcp-client.ts";
 
 const BIN = process.env.AGENT_EXEC_BIN
   ? resolve(process.env.AGENT_EXEC_BIN)
@@ -24,18 +24,7 @@ afterAll(() => {
 // biome-ignore lint/suspicious/noExplicitAny: tool results are checked field by field.
 type Doc = any;
 
-async function connect(extraEnv: Record<string, string> = {}): Promise<Client> {
-  const transport = new StdioClientTransport({
-    command: BIN,
-    args: ["mcp"],
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, AGENT_EXEC_ROOT: root, ...extraEnv },
-    cwd: dir,
-    stderr: "ignore",
-  });
-  const client = new Client({ name: "agent-exec-test", version: "1.0.0" });
-  await client.connect(transport);
-  return client;
-}
+const connect = (extraEnv: Record<string, string> = {}): Promise<Client> => connectMcp(dir, root, extraEnv);
 
 async function call(
   client: Client,
@@ -56,7 +45,22 @@ async function call(
 test("initialize, list tools, run, wait, tail, kill; jobs outlive the server", async () => {
   const client = await connect();
   const tools = (await client.listTools()).tools.map((t) => t.name).sort();
-  expect(tools).toEqual(["create", "delete", "kill", "list", "run", "start", "status", "tail", "wait"]);
+  expect(tools).toEqual([
+    "create",
+    "delete",
+    "kill",
+    "list",
+    "queue_list",
+    "queue_set",
+    "restart",
+    "run",
+    "send",
+    "start",
+    "status",
+    "tag",
+    "tail",
+    "wait",
+  ]);
   const run = (await client.listTools()).tools.find((t) => t.name === "run");
   expect(run?.inputSchema.properties).toHaveProperty("command");
 
@@ -112,7 +116,7 @@ test("bad arguments are MCP errors, never a crash", async () => {
   const badSignal = await call(client, "kill", { job_id: "NOSUCHJOB", signal: "BOGUS" });
   expect(badSignal.doc.error.code).toBe("usage_error");
   // still alive after all that
-  expect((await client.listTools()).tools.length).toBe(9);
+  expect((await client.listTools()).tools.length).toBe(14);
   await client.close();
 });
 
