@@ -103,3 +103,19 @@ export function resolveLogCap(
   }
   return parseLogCap(value, `max_log_bytes in ${path}`);
 }
+
+/**
+ * `view` of the config file in effect (--config, else the default file): the default view of
+ * tails on the CLI and HTTP (X14); undefined when absent. Any other value is a usage error naming
+ * it and the choices.
+ */
+export function configView(
+  configPath: string | undefined,
+  env: Record<string, string | undefined>,
+  choices: readonly string[],
+): string | undefined {
+  const path = configPath ?? defaultConfigPath(env);
+  const v = readConfigDoc(path)?.view;
+  if (v === undefined || (typeof v === "string" && choices.includes(v))) return v;
+  throw usageError(`invalid view ${JSON.stringify(v)} in config file ${path}: expected one of ${choices.join(", ")}`);
+}
