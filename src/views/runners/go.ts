@@ -49,8 +49,11 @@ export function parseGo(lines: readonly string[]): Parsed | undefined {
   }
   if (summary.length === 0 || !summary.some((i) => PACKAGE.test(lines[i] as string))) return undefined;
   // A parent fails because a subtest did: count the leaves only.
-  const names = [...results.keys()];
-  const leaf = (n: string) => !names.some((m) => m.startsWith(`${n}/`));
+  const parents = new Set<string>();
+  for (const name of results.keys()) {
+    for (let at = name.indexOf("/"); at >= 0; at = name.indexOf("/", at + 1)) parents.add(name.slice(0, at));
+  }
+  const leaf = (n: string) => !parents.has(n);
   const failures: Failure[] = [];
   for (const [name, head] of heads) {
     if (!leaf(name) && (logged.get(name) ?? []).length === 0) continue;
