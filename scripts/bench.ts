@@ -13,12 +13,13 @@ import { p8c } from "./bench/logcap.ts";
 import { p7 } from "./bench/memory.ts";
 import { cleanAll } from "./bench/store.ts";
 import { type Ctx, errorRow, type Row } from "./bench/util.ts";
+import { views } from "./bench/views.ts";
 import { p7w } from "./bench/waiter.ts";
 
 const USAGE = `usage: bun scripts/bench.ts [--bin PATH] [--quick] [--only P1,P4] [--json PATH] [--strict]
   --bin PATH   the agent-exec binary (default: <repo>/dist/agent-exec)
   --quick      fewer runs and smaller sizes (64 MiB instead of 1 GiB, 1 000 jobs instead of 10 000)
-  --only LIST  comma-separated measures to run (P1..P9)
+  --only LIST  comma-separated measures to run (P1..P9, V for the views)
   --json PATH  also write the figures as JSON to PATH
   --strict     exit 1 when a budget is missed (errors always exit 1)`;
 
@@ -35,6 +36,7 @@ const MEASURES: [string, string, (ctx: Ctx) => Promise<Row[]>][] = [
   ["P7", "memory per job", p7],
   ["P7W", "memory of the waiting parent", p7w],
   ["P9", "200 concurrent runs", p9],
+  ["V", "views (X14): tokens, failures kept, time", views],
 ];
 
 interface Args {
@@ -188,7 +190,9 @@ async function main(): Promise<number> {
     rmSync(work, { recursive: true, force: true });
   }
   if (interrupted) return 130;
-  const order = (r: Row) => Number(r.id.slice(1, 2)) * 10 + (r.id.length > 2 ? 1 : 0);
+  // The views' rows (V1…) come after the P rows.
+  const order = (r: Row) =>
+    (r.id.startsWith("V") ? 1000 : 0) + Number(r.id.slice(1, 2)) * 10 + (r.id.length > 2 ? 1 : 0);
   rows.sort((a, b) => order(a) - order(b));
   const total = (performance.now() - started) / 1000;
   const loadAfter = loadavg()[0] ?? 0;

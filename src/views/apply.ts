@@ -1,6 +1,6 @@
 // Applies a view (X14) to both streams of a tail: clean first, then errors, tests or summary, with
 // the lines each stream's view left out. Pure: text in, lines out.
-import { cleanLines } from "./clean.ts";
+import { cleanText } from "./clean.ts";
 import { inOrder, pickErrors } from "./errors.ts";
 import type { Parsed } from "./runners/parsed.ts";
 import { parseTests, testTiers } from "./tests.ts";
@@ -68,8 +68,8 @@ function countsOf(streams: Stream[]): TestCounts | undefined {
  */
 export function applyView(view: Exclude<ViewName, "raw">, stdout: string, stderr: string): ViewResult {
   const streams: Stream[] = [stdout, stderr].map((text) => {
-    const lines = splitLines(text);
-    return { read: lines.length, clean: cleanLines(lines) };
+    const c = cleanText(text);
+    return { read: c.read, clean: c.lines };
   });
   let shown: string[][];
   let tests: TestCounts | undefined;

@@ -25,6 +25,10 @@ export const repeatedLine = (n: number): string => `… repeated ${n} times`;
 
 /** Runs of 3 or more identical lines become the line and `… repeated N times`. */
 export function foldRepeats(lines: readonly string[]): string[] {
+  // Most logs have no such run: one comparison pass, no copy.
+  let runs = false;
+  for (let i = 2; i < lines.length && !runs; i++) runs = lines[i] === lines[i - 1] && lines[i] === lines[i - 2];
+  if (!runs) return lines as string[];
   const out: string[] = [];
   for (let i = 0; i < lines.length; ) {
     let j = i + 1;
@@ -41,4 +45,19 @@ export function foldRepeats(lines: readonly string[]): string[] {
 /** The `clean` view of a stream's lines. */
 export function cleanLines(lines: readonly string[]): string[] {
   return foldRepeats(lines.map((l) => lastState(stripAnsi(l))));
+}
+
+/**
+ * The `clean` view of a stream's decoded text, split into lines (a final newline ends the last
+ * line; CRLF is a line end, not a rewrite). Escapes and `\r` are looked for once in the whole
+ * text, not line by line: most logs have neither, and this runs on every viewed call.
+ */
+export function cleanText(text: string): { read: number; lines: string[] } {
+  if (text === "") return { read: 0, lines: [] };
+  const lines = stripAnsi(text).split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  // Escapes never hold a newline, so the line count is the log's.
+  const read = lines.length;
+  if (text.includes("\r")) for (let i = 0; i < lines.length; i++) lines[i] = lastState(lines[i] as string);
+  return { read, lines: foldRepeats(lines) };
 }

@@ -6,23 +6,18 @@ export const CONTEXT_LINES = 2;
 /** The end of a stream is always kept: how a run ended is where an agent looks first. */
 export const LAST_LINES = 5;
 
-// A compiler or stack-trace location, `file:line:col` (gcc, tsc, rustc's ` --> `, Node's `at`).
-const LOCATION = /[\w.~/-]+\.[A-Za-z]\w*:\d+:\d+/;
-const DIAGNOSTIC = [
-  LOCATION,
-  /\berror\b/i,
-  /\w*(Error|Exception):/,
-  /\bFAIL(ED|URE)?\b/,
-  /\bpanic(ked)?\b/i,
-  /\bwarn(ing)?\b/i,
-  /^E {2,}\S/, // pytest's assertion lines
-  /\b(SIG(SEGV|ABRT|BUS|ILL|FPE|KILL)|Segmentation fault|core dumped)\b/,
-];
+// A compiler or stack-trace location, `file.ext:line:col` (gcc, tsc, rustc's ` --> `, Node's
+// `at`): anchored on the extension, so a long line is scanned once, not once per start.
+const LOCATION = /\.[A-Za-z]\w*:\d+:\d+/;
+// One pass for the words; a line has none of them far more often than not.
+const WORDS =
+  /\b(?:error|fail(?:ed|ure)?|panic(?:ked)?|warn(?:ing)?|sig(?:segv|abrt|bus|ill|fpe|kill)|segmentation fault|core dumped)\b|\w(?:Error|Exception):/i;
+// pytest's assertion lines.
+const PYTEST_E = /^E {2,}\S/;
 
-/** True when a line looks like a diagnostic. */
+/** True when a line looks like a diagnostic (`file:line:col`, error, Error:, FAILED, panic, warning, signals). */
 export function isDiagnostic(line: string): boolean {
-  for (const re of DIAGNOSTIC) if (re.test(line)) return true;
-  return false;
+  return WORDS.test(line) || PYTEST_E.test(line) || (line.includes(":") && LOCATION.test(line));
 }
 
 const TRACEBACK = /^\s*Traceback \(most recent call last\):/;

@@ -8,12 +8,24 @@ import type { Parsed, Parser } from "./runners/parsed.ts";
 import { parsePytest } from "./runners/pytest.ts";
 import { parseVitest } from "./runners/vitest.ts";
 
-/** Tried in this order: the most specific summaries first. */
-const PARSERS: readonly Parser[] = [parsePytest, parseCargo, parseBun, parseJest, parseVitest, parseGo];
+/**
+ * Tried in this order (the most specific summaries first), each only when its marker, a string
+ * its summary cannot lack, is in the text: a log of another runner costs one substring search.
+ */
+const PARSERS: readonly [string[], Parser][] = [
+  [[" in "], parsePytest],
+  [["test result: "], parseCargo],
+  [["Ran "], parseBun],
+  [["Tests:"], parseJest],
+  [["Tests ", "Failed Tests", "Failed Suites"], parseVitest],
+  [["ok ", "ok\t", "FAIL"], parseGo],
+];
 
 /** The first runner whose output `lines` (clean) is, or undefined. */
 export function parseTests(lines: readonly string[]): Parsed | undefined {
-  for (const parse of PARSERS) {
+  const text = lines.join("\n");
+  for (const [markers, parse] of PARSERS) {
+    if (!markers.some((m) => text.includes(m))) continue;
     const p = parse(lines);
     if (p) return p;
   }

@@ -42,6 +42,9 @@ export function parseBun(lines: readonly string[]): Parsed | undefined {
   let file = -1;
   for (let i = 0; i < ran; i++) {
     const l = lines[i] as string;
+    const c = l.charCodeAt(0);
+    // Result lines start with `(` or a mark; file headers end with `:`; `#` opens unhandled errors.
+    if (c !== 40 && c !== 35 && c < 128 && !l.endsWith(":")) continue;
     if (FILE.test(l)) {
       file = i;
       blockStart = i + 1;

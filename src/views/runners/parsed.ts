@@ -49,7 +49,10 @@ export function linesAfter(
 }
 
 /** The index of the last line `re` matches, or -1. */
-export function lastMatch(lines: readonly string[], re: RegExp): number {
-  for (let i = lines.length - 1; i >= 0; i--) if (re.test(lines[i] as string)) return i;
+export function lastMatch(lines: readonly string[], re: RegExp, first?: string): number {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i] as string;
+    if ((first === undefined || l.startsWith(first)) && re.test(l)) return i;
+  }
   return -1;
 }

@@ -10,7 +10,7 @@ const BANNER = /^={3,}.*={3,}$/;
 
 /** Parses pytest's output, or undefined when `lines` has no pytest summary. */
 export function parsePytest(lines: readonly string[]): Parsed | undefined {
-  const final = lastMatch(lines, FINAL);
+  const final = lastMatch(lines, FINAL, "=");
   if (final < 0) return undefined;
   const f = lines[final] as string;
   const counts = {
@@ -21,7 +21,9 @@ export function parsePytest(lines: readonly string[]): Parsed | undefined {
   // Each failure's section: `____ test_x[3] ____` (or `ERROR at setup of test_x`), then its E lines.
   const sections = new Map<string, number[]>();
   for (let i = 0; i < final; i++) {
-    const m = SECTION.exec(lines[i] as string);
+    const l = lines[i] as string;
+    if (l.charCodeAt(0) !== 95 /* _ */) continue;
+    const m = SECTION.exec(l);
     if (!m) continue;
     const name = (m[1] as string).replace(/^ERROR at \w+ of /, "");
     const stop = (l: string) => SECTION.test(l) || BANNER.test(l);
@@ -33,6 +35,8 @@ export function parsePytest(lines: readonly string[]): Parsed | undefined {
   const seen = new Set<string>();
   for (let i = 0; i < final; i++) {
     const l = lines[i] as string;
+    // Only `FAILED x`, `ERROR x` and verbose `x::y FAILED` lines can name a failure.
+    if (!l.startsWith("FAILED ") && !l.startsWith("ERROR ") && !l.includes("::")) continue;
     const m = SHORT.exec(l) ?? VERBOSE.exec(l);
     if (!m) continue;
     const id = (SHORT.test(l) ? m[2] : m[1]) as string;
