@@ -96,6 +96,9 @@ describe("views (X14)", () => {
     const r = await sb.cli(["tail", id]);
     expectUsageError(r);
     expect(r.json.error.message).toContain(`invalid view "short" in config file ${config}: ${CHOICES}`);
+    // A config that does not parse gives no view: tail reads on, raw.
+    writeFileSync(config, "[shell\nunix = [");
+    expect((await sb.ok(["tail", id])).view).toBeUndefined();
   });
 
   test("--view with another value is a usage error naming it, and nothing starts", async () => {
