@@ -24,6 +24,9 @@ const COUNTS: Record<string, [string, number, number, number] | undefined> = {
   "jest-color": ["jest", 3, 3, 2],
   "jest-many": ["jest", 497, 3, 0],
   "python-crash": undefined,
+  "rustc-plain": undefined,
+  "rustc-color": undefined,
+  "gobuild-plain": undefined,
 };
 
 const fixtures = viewFixtures();
