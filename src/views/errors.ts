@@ -21,6 +21,9 @@ export function isDiagnostic(line: string): boolean {
 }
 
 const TRACEBACK = /^\s*Traceback \(most recent call last\):/;
+/** A line of a compiler's source snippet, and the most of them kept under one diagnostic. */
+const SNIPPET = /^\s*(?:\d+\s*)?\||^\s+(?:-->|= )/;
+const SNIPPET_MAX = 12;
 
 /**
  * Where the Python traceback that starts at `from` ends (inclusive): its frames are indented,
@@ -64,7 +67,11 @@ export function pickErrors(lines: readonly string[]): ErrorPick {
     if (!isDiagnostic(l)) continue;
     primary.add(i);
     const lo = Math.max(0, i - CONTEXT_LINES);
-    const hi = Math.min(lines.length - 1, i + CONTEXT_LINES);
+    // A compiler's source snippet under its message (rustc, gcc, clang: ` --> file`, `5 | code`,
+    // `  |  ^^^ expected…`, `= note:`) is part of the diagnostic, as a traceback is: kept whole.
+    let end = i;
+    while (end + 1 < lines.length && end - i < SNIPPET_MAX && SNIPPET.test(lines[end + 1] as string)) end++;
+    const hi = Math.min(lines.length - 1, end + CONTEXT_LINES);
     for (let k = lo; k <= hi; k++) context.add(k);
   }
   const last: number[] = [];

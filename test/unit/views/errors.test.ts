@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { splitLines } from "../../../src/views/apply.ts";
+import { applyView, splitLines } from "../../../src/views/apply.ts";
 import { errorsView, isDiagnostic } from "../../../src/views/errors.ts";
 import { viewFixtures } from "../../helpers/view-fixtures.ts";
 
@@ -46,5 +46,31 @@ describe("errors view (X14)", () => {
     // From the first traceback to the end: every frame of both tracebacks.
     for (const l of lines.slice(first)) if (l.trim() !== "") expect(shown).toContain(l);
     expect(shown).toContain("warning: cache is cold");
+  });
+});
+
+describe("errors view over real failed builds", () => {
+  const fixture = (name: string) => {
+    const f = viewFixtures().find((x) => x.name === name);
+    if (!f) throw new Error(`${name} fixture missing`);
+    return f;
+  };
+
+  test("rustc: the message, its location and its whole source snippet, colour on or off", () => {
+    for (const name of ["rustc-plain", "rustc-color"]) {
+      const shown = applyView("errors", "", fixture(name).stderr).stderr;
+      expect(shown).toContain("error[E0308]: mismatched types");
+      expect(shown).toContain(" --> src/lib.rs:5:18");
+      expect(shown).toContain("  |            ---   ^^^^^ expected `i32`, found `&str`");
+      expect(shown).toContain("error: could not compile `broken` (lib) due to 1 previous error");
+    }
+  });
+
+  test("go build: every file:line:col diagnostic", () => {
+    const shown = applyView("summary", "", fixture("gobuild-plain").stderr).stderr;
+    expect(shown).toContain(
+      "./broken.go:5:14: cannot use input (variable of type string) as type int in variable declaration",
+    );
+    expect(shown).toContain("./broken.go:6:13: undefined: missing");
   });
 });
