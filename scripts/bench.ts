@@ -15,12 +15,13 @@ import { p7 } from "./bench/memory.ts";
 import { p10, p12 } from "./bench/queue.ts";
 import { cleanAll } from "./bench/store.ts";
 import { type Ctx, errorRow, type Row } from "./bench/util.ts";
+import { views } from "./bench/views.ts";
 import { p7w } from "./bench/waiter.ts";
 
 const USAGE = `usage: bun scripts/bench.ts [--bin PATH] [--quick] [--only P1,P4] [--json PATH] [--strict]
   --bin PATH   the agent-exec binary (default: <repo>/dist/agent-exec)
   --quick      fewer runs and smaller sizes (64 MiB instead of 1 GiB, 1 000 jobs instead of 10 000)
-  --only LIST  comma-separated measures to run (P1..P9, F for F1-F4)
+  --only LIST  comma-separated measures to run (P1..P12, F for F1-F4, V for the views)
   --json PATH  also write the figures as JSON to PATH
   --strict     exit 1 when a budget is missed (errors always exit 1)`;
 
@@ -40,6 +41,7 @@ const MEASURES: [string, string, (ctx: Ctx) => Promise<Row[]>][] = [
   ["P10", "a queue of parallel 2 vs tsp, and the next start", p10],
   ["P12", "send round trip", p12],
   ["F", "fronts: SSE follow, 100 followers, until-match latency, tail --since (F1-F4)", fronts],
+  ["V", "views (X14): tokens, failures kept, time", views],
 ];
 
 interface Args {
@@ -193,8 +195,12 @@ async function main(): Promise<number> {
     rmSync(work, { recursive: true, force: true });
   }
   if (interrupted) return 130;
-  // P rows by number (P8 runs before P5); the F rows (one module) after them, in their order.
-  const order = (r: Row) => (r.id.startsWith("P") ? Number(r.id.slice(1, 2)) * 10 + (r.id.length > 2 ? 1 : 0) : 1000);
+  // P rows by number (P8 runs before P5, P10 after P9); the F and V rows (one module each) after them.
+  const order = (r: Row) => {
+    if (!r.id.startsWith("P")) return r.id.startsWith("F") ? 1000 : 2000;
+    const m = /^P(\d+)(.*)$/.exec(r.id);
+    return m ? Number(m[1]) * 10 + (m[2] ? 1 : 0) : 999;
+  };
   rows.sort((a, b) => order(a) - order(b));
   const total = (performance.now() - started) / 1000;
   const loadAfter = loadavg()[0] ?? 0;

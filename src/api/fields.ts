@@ -8,6 +8,7 @@ import { usageError } from "../core/errors.ts";
 import type { Readiness } from "../core/readiness.ts";
 import { resolveJob, tryReadMeta } from "../store/job-store.ts";
 import { ENV_KEY } from "../supervisor/command.ts";
+import { VIEW_NAMES } from "../views/types.ts";
 
 /** A non-negative integer (counts, bytes, milliseconds). */
 export const UInt = z.number().int().min(0);
@@ -80,7 +81,11 @@ export const UNTIL_FIELDS = {
 export type UntilFields = z.infer<z.ZodObject<typeof UNTIL_FIELDS>>;
 
 /** How run, start and restart observe the job they launched (without the wait bound, which differs). */
+/** X14: the view of the tails an answer shows. */
+export const ViewField = z.enum(VIEW_NAMES).optional();
+
 export const OBSERVE_FIELDS = {
+  view: ViewField,
   snapshot_after_ms: UInt.optional(),
   tail_lines: UInt.optional(),
   max_bytes: UInt.optional(),
@@ -168,6 +173,7 @@ export function toObserve(a: ObserveFields, until: Readiness | undefined, wait: 
     waitPollMs: a.wait_poll_ms ?? 200,
     waitTimeoutMs: bound,
     ...(until ? { until } : {}),
+    ...(a.view === undefined ? {} : { view: a.view }),
   };
 }
 

@@ -10,6 +10,7 @@ import { AgentExecError, usageError } from "../core/errors.ts";
 import type { Readiness } from "../core/readiness.ts";
 import type { NotifyFlags } from "../notify/config.ts";
 import { isValidTagPattern } from "../store/tags.ts";
+import { VIEW_NAMES } from "../views/types.ts";
 import { durationFlag, flagSet, flagValue, flagValues, type ParsedArgs, uintFlag } from "./parse.ts";
 
 type Dispatch = (args: ParsedArgs, ctx: Ctx) => Promise<Outcome>;
@@ -173,7 +174,14 @@ function observeFlags(args: ParsedArgs, cwd: string): ObserveInput {
     ...(waitTimeout === undefined ? {} : { waitTimeoutMs: durationFlag(args, "wait-timeout-ms", 0) }),
     ...(until ? { until } : {}),
     forwardExit,
+    ...viewFlag(args),
   };
+}
+
+/** `--view` (X14), when given: one of the views, else a usage error naming it and the choices. */
+function viewFlag(args: ParsedArgs): { view?: (typeof VIEW_NAMES)[number] } {
+  const view = enumFlag(args, "view", VIEW_NAMES);
+  return view === undefined ? {} : { view };
 }
 
 /**
@@ -317,6 +325,7 @@ export const DISPATCH: Record<string, Dispatch> = {
         tailLines: uintFlag(args, "tail-lines", 50),
         maxBytes: uintFlag(args, "max-bytes", 65_536),
         since: flagValue(args, "since"),
+        ...viewFlag(args),
       },
       ctx,
     );
@@ -335,6 +344,7 @@ export const DISPATCH: Record<string, Dispatch> = {
         forwardExit: flagSet(args, "forward-exit"),
         until: untilFlags(args, ctx.cwd),
         since: flagValue(args, "since"),
+        ...viewFlag(args),
       },
       ctx,
     );

@@ -107,6 +107,13 @@ const UNTIL: FlagSpec[] = [
   { name: "until-file", value: "path", desc: "Ready when this path exists" },
 ];
 
+/** The view of the tails a response shows (X14). */
+const VIEW: FlagSpec = {
+  name: "view",
+  value: "raw|clean|errors|tests|summary",
+  desc: "Show the tails as: raw bytes, clean (no colours or progress), errors, tests (failures, summary) or summary (default: config view, else raw)",
+};
+
 const FORWARD_EXIT: FlagSpec = {
   name: "forward-exit",
   desc: "Exit with the job's code (128+N for signal N, 124 timeout, 125 wait ended first)",
@@ -116,6 +123,7 @@ const OBSERVE: FlagSpec[] = [
   ms("snapshot-after", "Observe up to this long (max 10s) before answering (0 = answer at once)", "10000"),
   { name: "tail-lines", value: "n", desc: "Lines of each log in the snapshot (0 = no limit)", default: "50" },
   { name: "max-bytes", value: "n", desc: "Bytes of each log in the snapshot", default: "65536" },
+  VIEW,
   { name: "wait", desc: "Block until the job ends" },
   ms("wait-poll-ms", "Fallback poll interval while waiting", "200"),
   ms("wait-timeout-ms", "With --wait or --until-*: give up waiting after this long (0 = never)"),
@@ -156,6 +164,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: "tail-lines", value: "n", desc: "Lines of each log (0 = no limit)", default: "50" },
       { name: "max-bytes", value: "n", desc: "Bytes of each log read from its end", default: "65536" },
       { name: "since", value: "cursor", desc: "Only output written after this cursor (from an earlier response)" },
+      VIEW,
     ],
     positionals: 1,
   },
@@ -170,6 +179,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: "tail-lines", value: "n", desc: "Lines of each log in final_snapshot (0 = no limit)", default: "50" },
       { name: "max-bytes", value: "n", desc: "Bytes of each log in final_snapshot", default: "16384" },
       { name: "no-output", desc: "Leave final_snapshot out" },
+      VIEW,
       ...UNTIL,
       { name: "since", value: "cursor", desc: "--until-match scans from this cursor (default: the start)" },
       FORWARD_EXIT,

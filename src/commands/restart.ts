@@ -22,6 +22,7 @@ import { maskedValues, plannedEnv } from "./define.ts";
 import { checkStoredLaunch } from "./launch-checks.ts";
 import { type ObserveInput, observeLaunch } from "./run.ts";
 import { startCommand } from "./start.ts";
+import { chooseView } from "./view-choice.ts";
 
 export interface RestartInput extends ObserveInput {
   jobId: string;
@@ -40,6 +41,8 @@ const SETTLE_MS = 10_000;
  */
 export async function restartCommand(input: RestartInput, ctx: Ctx): Promise<Outcome> {
   const began = monoMs();
+  // Chosen before anything stops or starts, so a bad view (or config value) changes nothing.
+  input = { ...input, view: chooseView(input.view, ctx.env) };
   const job = resolveJob(ctx.root, input.jobId);
   const first = observe(job.paths).state;
   if (first.job.status === "created") {

@@ -13,12 +13,14 @@ import { observe } from "../store/observe.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
 import { TERMINAL } from "../store/records.ts";
 import { launchSupervisor } from "../supervisor/launch.ts";
+import type { ViewName } from "../views/types.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { type DefinitionInput, isQueued, validateDefinition, writeNewJob } from "./define.ts";
 import { forwardedExit } from "./exit-code.ts";
 import { attemptOf, type JobTails, readJobTails } from "./job-output.ts";
 import { addOutcome } from "./job-view.ts";
+import { chooseView } from "./view-choice.ts";
 import { INTERRUPTED_EXIT } from "./wait.ts";
 
 /** The most `--snapshot-after` may hold a plain `run` (§3.1.2). */
@@ -37,6 +39,8 @@ export interface ObserveInput {
   until?: Readiness;
   /** Exit with the job's code (X4); needs `wait`. */
   forwardExit?: boolean;
+  /** The view of `snapshot`/`final_snapshot` (X14); absent = config.toml's `view`, else raw. */
+  view?: ViewName;
 }
 
 export interface RunInput extends DefinitionInput, ObserveInput {
@@ -47,6 +51,8 @@ export interface RunInput extends DefinitionInput, ObserveInput {
 export async function runCommand(input: RunInput, ctx: Ctx): Promise<Outcome> {
   const began = monoMs();
   checkReadiness(input.until);
+  const configPath = input.config === undefined ? undefined : resolve(ctx.cwd, input.config);
+  input = { ...input, view: chooseView(input.view, ctx.env, configPath) };
   const def = validateDefinition(input, ctx);
   const logPath = input.logPath === undefined ? undefined : resolve(ctx.cwd, input.logPath);
   if (logPath !== undefined) checkLogPath(logPath);
@@ -122,7 +128,7 @@ export async function observeLaunch(
   const { observed, readyBy } = outcome;
   const state = observed.state;
   const terminal = TERMINAL.has(state.job.status);
-  const bounds = { tailLines: input.tailLines, maxBytes: input.maxBytes };
+  const bounds = { tailLines: input.tailLines, maxBytes: input.maxBytes, view: chooseView(input.view, ctx.env) };
   const out: Record<string, unknown> = { type, job_id: id, state: state.job.status, tags };
   if (shown.reused) out.reused = true;
   put(out, "env_vars", shown.env_vars);

@@ -13,6 +13,7 @@ import type { Ctx, Outcome } from "./context.ts";
 import { maskedValues, plannedEnv } from "./define.ts";
 import { checkStoredLaunch } from "./launch-checks.ts";
 import { type ObserveInput, observeLaunch } from "./run.ts";
+import { chooseView } from "./view-choice.ts";
 
 export interface StartInput extends ObserveInput {
   jobId: string;
@@ -24,6 +25,8 @@ export interface StartInput extends ObserveInput {
  */
 export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome> {
   const began = monoMs();
+  // Chosen before anything starts, so a bad view (or config value) leaves the job as it was.
+  input = { ...input, view: chooseView(input.view, ctx.env) };
   const job = resolveJob(ctx.root, input.jobId);
   const meta = readMeta(job.paths);
   const envFileValues = checkStoredLaunch(meta, ctx);

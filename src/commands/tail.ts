@@ -1,9 +1,11 @@
 // `tail <id> [--since CURSOR]`: the end of a job's stdout and stderr, read from the file end only
 // (§3.5, §5), or only what is new since a cursor (X1).
 import { resolveJob, tryReadMeta, tryReadState } from "../store/job-store.ts";
+import type { ViewName } from "../views/types.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { attemptOf, readJobTails } from "./job-output.ts";
 import { addInputWait } from "./job-view.ts";
+import { chooseView } from "./view-choice.ts";
 
 export interface TailInput {
   jobId: string;
@@ -11,13 +13,16 @@ export interface TailInput {
   maxBytes: number;
   /** A cursor from an earlier response: show only what was written after it. */
   since?: string;
+  /** The view of the tails (X14); absent = config.toml's `view`, else raw. */
+  view?: ViewName;
 }
 
 /** Tails both logs of a job in any state, masked values redacted (D28), with the cursor of X1. */
 export async function tailCommand(input: TailInput, ctx: Ctx): Promise<Outcome> {
+  const view = chooseView(input.view, ctx.env);
   const job = resolveJob(ctx.root, input.jobId);
   const state = tryReadState(job.paths);
-  const { snapshot: s, cursor, cursorReset } = readJobTails(job.paths, job.id, attemptOf(state), input);
+  const { snapshot: s, cursor, cursorReset } = readJobTails(job.paths, job.id, attemptOf(state), { ...input, view });
   const payload: Record<string, unknown> = {
     type: "tail",
     job_id: job.id,
@@ -35,6 +40,12 @@ export async function tailCommand(input: TailInput, ctx: Ctx): Promise<Outcome> 
   if (s.stdout_omitted_bytes !== undefined) {
     payload.stdout_omitted_bytes = s.stdout_omitted_bytes;
     payload.stderr_omitted_bytes = s.stderr_omitted_bytes;
+  }
+  if (s.view !== undefined) {
+    payload.view = s.view;
+    payload.stdout_view_dropped_lines = s.stdout_view_dropped_lines;
+    payload.stderr_view_dropped_lines = s.stderr_view_dropped_lines;
+    if (s.tests) payload.tests = s.tests;
   }
   payload.cursor = cursor;
   if (cursorReset) payload.cursor_reset = true;

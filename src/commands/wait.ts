@@ -4,11 +4,13 @@ import { usageError } from "../core/errors.ts";
 import { checkReadiness, type Readiness, readyWatch, wantsReadiness } from "../core/readiness.ts";
 import { type WaitOutcome, waitForTerminal } from "../core/wait-state.ts";
 import { type ResolvedJob, resolveJob, tryReadMeta, tryReadState } from "../store/job-store.ts";
+import type { ViewName } from "../views/types.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { forwardedExit, WAIT_ENDED_EXIT } from "./exit-code.ts";
 import { attemptOf, currentCursor, readJobTails } from "./job-output.ts";
 import { addInputWait, addOutcome } from "./job-view.ts";
+import { chooseView } from "./view-choice.ts";
 
 export interface WaitInput {
   /** One or more job ids (or unique prefixes). */
@@ -28,6 +30,8 @@ export interface WaitInput {
   until?: Readiness;
   /** Scan for --until-match from this cursor. */
   since?: string;
+  /** The view of `final_snapshot` (X14); absent = config.toml's `view`, else raw. */
+  view?: ViewName;
 }
 
 /** Exit status when the wait itself was interrupted by SIGINT/SIGTERM (D22). */
@@ -46,6 +50,8 @@ export async function waitCommand(input: WaitInput, ctx: Ctx): Promise<Outcome> 
   checkReadiness(readiness);
   if (readiness && input.jobIds.length > 1) throw usageError("--until-* conditions wait for one job only");
   if (input.since !== undefined && !readiness) throw usageError("'wait --since' goes with --until-match");
+  // Chosen before the wait, so a bad view (or config value) fails at once, not at the end.
+  input = { ...input, view: chooseView(input.view, ctx.env) };
   const jobs = input.jobIds.map((id) => resolveJob(ctx.root, id));
   if (jobs.length === 1) return waitOne(jobs[0] as ResolvedJob, input, readiness, ctx);
   return waitMany(jobs, input, ctx);
@@ -137,6 +143,7 @@ function waitAnswer(
     const tails = readJobTails(job.paths, job.id, attemptOf(state), {
       tailLines: input.tailLines ?? WAIT_TAIL_LINES,
       maxBytes: input.maxBytes ?? WAIT_MAX_BYTES,
+      ...(input.view ? { view: input.view } : {}),
     });
     out.final_snapshot = tails.snapshot;
     out.cursor = tails.cursor;

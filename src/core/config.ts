@@ -103,3 +103,26 @@ export function resolveLogCap(
   }
   return parseLogCap(value, `max_log_bytes in ${path}`);
 }
+
+/**
+ * `view` of the config file in effect (--config, else the default file): the default view of
+ * tails on the CLI and HTTP (X14); undefined when absent. A value that is not a view is a usage
+ * error naming it and the choices. A file that cannot be read or parsed gives no view: the view is
+ * only how an answer looks, and readers such as `start` and `tail` must not fail on a config
+ * they do not otherwise read (the commands that define jobs report the broken file).
+ */
+export function configView(
+  configPath: string | undefined,
+  env: Record<string, string | undefined>,
+  choices: readonly string[],
+): string | undefined {
+  const path = configPath ?? defaultConfigPath(env);
+  let v: unknown;
+  try {
+    v = readConfigDoc(path)?.view;
+  } catch {
+    return undefined;
+  }
+  if (v === undefined || (typeof v === "string" && choices.includes(v))) return v;
+  throw usageError(`invalid view ${JSON.stringify(v)} in config file ${path}: expected one of ${choices.join(", ")}`);
+}

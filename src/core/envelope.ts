@@ -53,6 +53,25 @@ const dropped = {
   stderr_omitted_bytes: UInt.optional(),
 };
 
+/** What a view other than raw adds to the tails (X14). */
+const viewed = {
+  view: z
+    .enum(["clean", "errors", "tests", "summary"])
+    .optional()
+    .describe("The view the tails are shown in (absent: raw)"),
+  stdout_view_dropped_lines: UInt.optional().describe("Lines of what was read that the view left out"),
+  stderr_view_dropped_lines: UInt.optional(),
+  tests: z
+    .strictObject({
+      runner: z.enum(["pytest", "jest", "vitest", "go", "cargo", "bun"]),
+      passed: UInt,
+      failed: UInt,
+      skipped: UInt,
+    })
+    .optional()
+    .describe("The counts of a test runner's final summary (views tests and summary)"),
+};
+
 export const SnapshotSchema = z.strictObject({
   stdout_tail: z.string(),
   stderr_tail: z.string(),
@@ -63,6 +82,7 @@ export const SnapshotSchema = z.strictObject({
   stdout_included_bytes: UInt,
   stderr_included_bytes: UInt,
   ...dropped,
+  ...viewed,
 });
 
 const runShape = {

@@ -1,6 +1,6 @@
 // zod schemas of HTTP request bodies and queries; failures name the field (400 invalid_request).
 import { z } from "zod";
-import { DEFINITION_FIELDS, OBSERVE_FIELDS, Str, UInt, UNTIL_FIELDS } from "../api/fields.ts";
+import { DEFINITION_FIELDS, OBSERVE_FIELDS, Str, UInt, UNTIL_FIELDS, ViewField } from "../api/fields.ts";
 import { LIST_STATES } from "../commands/list.ts";
 import { AgentExecError, type ErrorCode } from "../core/errors.ts";
 
@@ -44,12 +44,14 @@ export const TagBody = z.strictObject({ tags: z.array(Str) });
 
 /** GET /tail/{id}: the bounds, and a cursor (X1). */
 export const TailQuery = z.strictObject({
+  view: ViewField,
   tail_lines: UInt.optional(),
   max_bytes: UInt.optional(),
   since: Str.optional(),
 });
 
 const WAIT_FIELDS = {
+  view: ViewField,
   timeout_ms: UInt.optional(),
   poll_ms: UInt.optional(),
   any: z.boolean().optional(),

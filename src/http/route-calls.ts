@@ -70,6 +70,7 @@ export function waitRoute(ids: string[], q: WaitQuery, ctx: Ctx): Promise<Outcom
       noOutput: q.no_output ?? false,
       until,
       since: q.since,
+      ...(q.view === undefined ? {} : { view: q.view }),
     },
     ctx,
   );

@@ -51,8 +51,9 @@ function id(m: RegExpExecArray): string {
   }
 }
 
-const TAIL_QUERY: Record<string, QueryKind> = { tail_lines: "uint", max_bytes: "uint", since: "str" };
+const TAIL_QUERY: Record<string, QueryKind> = { tail_lines: "uint", max_bytes: "uint", since: "str", view: "str" };
 const WAIT_QUERY: Record<string, QueryKind> = {
+  view: "str",
   timeout_ms: "uint",
   poll_ms: "uint",
   any: "bool",
@@ -97,7 +98,13 @@ export const ROUTES: Route[] = [
     handle: (m, _r, url, ctx) => {
       const q = parseQuery(url, TAIL_QUERY, TailQuery);
       return tailCommand(
-        { jobId: id(m), tailLines: q.tail_lines ?? 50, maxBytes: q.max_bytes ?? 65_536, since: q.since },
+        {
+          jobId: id(m),
+          tailLines: q.tail_lines ?? 50,
+          maxBytes: q.max_bytes ?? 65_536,
+          since: q.since,
+          ...(q.view === undefined ? {} : { view: q.view }),
+        },
         ctx,
       );
     },

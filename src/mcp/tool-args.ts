@@ -10,10 +10,15 @@ import {
   toReadiness,
   UInt,
   UNTIL_FIELDS,
+  ViewField,
 } from "../api/fields.ts";
 import type { ObserveInput } from "../commands/run.ts";
 import { usageError } from "../core/errors.ts";
 import { normalizeSignal } from "../process/signal-names.ts";
+
+/** MCP hands output to a model: `clean` unless asked otherwise (X14). */
+export const MCP_DEFAULT_VIEW = "clean" as const;
+export const MCP_VIEW = ViewField.describe("raw, clean (the default here), errors, tests or summary");
 
 /** The job a tool acts on. */
 export const jobId = Str.describe("Job id or a unique prefix of it");
@@ -48,6 +53,7 @@ export type ObserveArgs = ObserveFields & { wait_timeout_ms?: number; until_ms?:
 export function toolShapes(cap: number) {
   const observeShape = {
     ...OBSERVE_FIELDS,
+    view: MCP_VIEW,
     wait: OBSERVE_FIELDS.wait.describe("Wait for the job to end (bounded)"),
     until_match: OBSERVE_FIELDS.until_match.describe("Answer once a line of output matches this JavaScript RegExp"),
     until_port: OBSERVE_FIELDS.until_port.describe("Answer once a TCP connect to until_host (127.0.0.1):PORT succeeds"),
@@ -65,6 +71,7 @@ export function toolShapes(cap: number) {
     timeout_ms: DEFINITION_FIELDS.timeout_ms.describe("TERM the job's process group after this many ms"),
   };
   const waitShape = {
+    view: MCP_VIEW,
     job_id: jobId.optional(),
     job_ids: z.array(Str).min(1).optional().describe("Several jobs: wait for all (or the first, with any)"),
     any: z.boolean().optional(),
@@ -91,5 +98,5 @@ export function observeArgs(a: ObserveArgs, base: string, cap: number): ObserveI
     throw usageError("until_ms (wait_timeout_ms) bounds a wait: drop it, or drop wait:false");
   }
   const wait = a.wait ?? (given !== undefined && !until);
-  return toObserve(a, until, wait, given ?? cap);
+  return { ...toObserve(a, until, wait, given ?? cap), view: a.view ?? MCP_DEFAULT_VIEW };
 }

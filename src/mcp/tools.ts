@@ -18,7 +18,18 @@ import { tagSetCommand } from "../commands/tag.ts";
 import { tailCommand } from "../commands/tail.ts";
 import { WAIT_MAX_BYTES, WAIT_TAIL_LINES, waitCommand } from "../commands/wait.ts";
 import { usageError } from "../core/errors.ts";
-import { boundOf, jobId, type ObserveArgs, observeArgs, signal, signalOf, toolShapes } from "./tool-args.ts";
+import type { ViewName } from "../views/types.ts";
+import {
+  boundOf,
+  jobId,
+  MCP_DEFAULT_VIEW,
+  MCP_VIEW,
+  type ObserveArgs,
+  observeArgs,
+  signal,
+  signalOf,
+  toolShapes,
+} from "./tool-args.ts";
 
 /** The tool names, in the order `tools/list` and `mcp --help` show them. */
 export const MCP_TOOLS = [
@@ -84,10 +95,17 @@ export function buildTools(ctx: Ctx, cap: number): Record<ToolName, ToolSpec> {
         tail_lines: UInt.optional(),
         max_bytes: UInt.optional(),
         since: Str.optional().describe("The cursor of an earlier answer"),
+        view: MCP_VIEW,
       },
-      call: (a: { job_id: string; tail_lines?: number; max_bytes?: number; since?: string }) =>
+      call: (a: { job_id: string; tail_lines?: number; max_bytes?: number; since?: string; view?: ViewName }) =>
         tailCommand(
-          { jobId: a.job_id, tailLines: a.tail_lines ?? 50, maxBytes: a.max_bytes ?? 65_536, since: a.since },
+          {
+            jobId: a.job_id,
+            tailLines: a.tail_lines ?? 50,
+            maxBytes: a.max_bytes ?? 65_536,
+            since: a.since,
+            view: a.view ?? MCP_DEFAULT_VIEW,
+          },
           ctx,
         ),
     },
@@ -111,6 +129,7 @@ export function buildTools(ctx: Ctx, cap: number): Record<ToolName, ToolSpec> {
             noOutput: a.no_output ?? false,
             until: toReadiness(a, base),
             since: a.since,
+            view: a.view ?? MCP_DEFAULT_VIEW,
           },
           ctx,
         );

@@ -270,3 +270,20 @@ describe("input, queues and log caps over HTTP (X5, X9, X10)", () => {
     expect(JSON.parse(await Bun.file(join(root, r.json.job_id, "meta.json")).text()).max_log_bytes).toBe(65536);
   });
 });
+
+describe("views over HTTP (X14)", () => {
+  test("view on /tail and /wait; a bad view is 400 naming it", async () => {
+    const r = await call("POST", "/exec", {
+      command: ["sh", "-c", 'printf "\\033[31mred\\033[0m\\n"; echo same; echo same; echo same'],
+      wait: true,
+      view: "clean",
+    });
+    expect(r.json).toMatchObject({ final_snapshot: { view: "clean" } });
+    expect(r.json.final_snapshot.stdout_tail).toContain("red");
+    expect(r.json.final_snapshot.stdout_tail).not.toContain("\u001b");
+    const id = r.json.job_id as string;
+    expect((await call("GET", `/tail/${id}?view=clean`)).json).toMatchObject({ view: "clean" });
+    expect((await call("GET", `/wait/${id}?view=summary`)).json.final_snapshot.view).toBe("summary");
+    await refused("GET", `/tail/${id}?view=fancy`, undefined, "view");
+  });
+});

@@ -152,3 +152,17 @@ test("send, stdin_text, queue_set and queue_list over MCP", async () => {
     await client.close();
   }
 });
+
+test("MCP tails default to the clean view (X14); raw on request", async () => {
+  const client = await connect();
+  try {
+    const r = await call(client, "run", { command: ["sh", "-c", 'printf "\\033[1mbold\\033[0m\\n"'], wait: true });
+    expect(r.final_snapshot).toMatchObject({ view: "clean", stdout_tail: "bold" });
+    const raw = await call(client, "tail", { job_id: r.job_id, view: "raw" });
+    expect(raw.stdout_tail).toContain("\u001b[1m");
+    expect(raw.view).toBeUndefined();
+    expect((await call(client, "tail", { job_id: r.job_id })).view).toBe("clean");
+  } finally {
+    await client.close();
+  }
+});
