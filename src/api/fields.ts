@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { DefinitionInput } from "../commands/define.ts";
+import type { LIST_STATES, ListInput } from "../commands/list.ts";
 import type { ObserveInput } from "../commands/run.ts";
 import { usageError } from "../core/errors.ts";
 import type { Readiness } from "../core/readiness.ts";
@@ -180,4 +181,26 @@ export function toObserve(a: ObserveFields, until: Readiness | undefined, wait: 
 /** The directory job `jobId` runs in: where its relative `until_file` is looked up. */
 export function jobCwd(root: string, jobId: string, fallback: string): string {
   return tryReadMeta(resolveJob(root, jobId).paths)?.cwd ?? fallback;
+}
+
+/** The list filters of the wire (HTTP query, MCP arguments); without `cwd` every directory's jobs. */
+export function toList(a: {
+  all?: boolean;
+  cwd?: string;
+  state?: (typeof LIST_STATES)[number];
+  limit?: number;
+  tags?: string[];
+  key?: string;
+  queue?: string;
+}): ListInput {
+  return {
+    // A wire caller has no cwd of its own: without cwd, list every job.
+    all: a.all === true || a.cwd === undefined,
+    cwd: a.cwd,
+    state: a.state,
+    limit: a.limit ?? 50,
+    tags: a.tags ?? [],
+    ...(a.key === undefined ? {} : { key: a.key }),
+    ...(a.queue === undefined ? {} : { queue: a.queue }),
+  };
 }

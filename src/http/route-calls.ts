@@ -1,7 +1,7 @@
 // The calls behind the HTTP routes: wire fields (bodies, queries) -> the handlers' inputs, with
 // the server's bounds applied (every wait capped at MAX_WAIT_MS).
 import { resolve } from "node:path";
-import { jobCwd, toDefinition, toObserve, toReadiness } from "../api/fields.ts";
+import { jobCwd, toDefinition, toList, toObserve, toReadiness } from "../api/fields.ts";
 import type { Ctx, Outcome } from "../commands/context.ts";
 import { listCommand } from "../commands/list.ts";
 import { restartCommand } from "../commands/restart.ts";
@@ -88,19 +88,7 @@ export function listRoute(url: URL, ctx: Ctx): Promise<Outcome> {
   }
   if (q.all && q.cwd !== undefined)
     throw new AgentExecError("invalid_request", "invalid request: all and cwd cannot be combined");
-  // Over HTTP the caller has no cwd of its own: without cwd=, list every job.
-  return listCommand(
-    {
-      all: q.all || q.cwd === undefined,
-      cwd: q.cwd,
-      state: q.state,
-      limit: q.limit ?? 50,
-      tags: q.tag ?? [],
-      ...(q.key === undefined ? {} : { key: q.key }),
-      ...(q.queue === undefined ? {} : { queue: q.queue }),
-    },
-    ctx,
-  );
+  return listCommand(toList({ ...q, tags: q.tag }), ctx);
 }
 
 /** POST /exec: run, with the server's wait bound. */

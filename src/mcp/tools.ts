@@ -2,7 +2,7 @@
 // and the handler call it makes; every wait is capped by the host deadline.
 import { resolve } from "node:path";
 import { z } from "zod";
-import { jobCwd, Str, toDefinition, toReadiness, UInt } from "../api/fields.ts";
+import { jobCwd, Str, toDefinition, toList, toReadiness, UInt } from "../api/fields.ts";
 import type { Ctx, Outcome } from "../commands/context.ts";
 import { createCommand } from "../commands/create.ts";
 import { deleteCommand } from "../commands/delete.ts";
@@ -178,19 +178,7 @@ export function buildTools(ctx: Ctx, cap: number): Record<ToolName, ToolSpec> {
         tags?: string[];
         key?: string;
         queue?: string;
-      }) =>
-        listCommand(
-          {
-            all: a.cwd === undefined,
-            cwd: a.cwd,
-            state: a.state,
-            limit: a.limit ?? 50,
-            tags: a.tags ?? [],
-            ...(a.key === undefined ? {} : { key: a.key }),
-            ...(a.queue === undefined ? {} : { queue: a.queue }),
-          },
-          ctx,
-        ),
+      }) => listCommand(toList(a), ctx),
     },
     tag: {
       description: "Replace a job's tags (an empty list clears them).",
