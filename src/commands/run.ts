@@ -6,6 +6,7 @@ import { checkReadiness, type Readiness, readyWatch, wantsReadiness } from "../c
 import { monoMs } from "../core/time.ts";
 import { type WaitOutcome, waitForTerminal } from "../core/wait-state.ts";
 import { encodeCursor } from "../logs/cursor.ts";
+import { submitRemote } from "../backend/choose.ts";
 import { dispatch, enqueue } from "../queue/dispatch.ts";
 import { readMeta } from "../store/job-store.ts";
 import { withKey } from "../store/keys.ts";
@@ -51,12 +52,33 @@ export async function runCommand(input: RunInput, ctx: Ctx): Promise<Outcome> {
   const logPath = input.logPath === undefined ? undefined : resolve(ctx.cwd, input.logPath);
   if (logPath !== undefined) checkLogPath(logPath);
   // X10: a job in a queue or with dependencies waits as `queued` until a dispatcher starts it.
-  const queued = isQueued(def);
-  const launch = queued
-    ? (id: string) => enqueue(ctx.root, id, { env: ctx.env, cwd: ctx.cwd })
-    : (id: string) => launchSupervisor(ctx.root, id, jobPaths(ctx.root, id), input.env, ctx.env, logPath);
+  // X13: a Slurm job waits as `queued` in Slurm's own queue (dependencies included) until its
+  // supervisor starts on a node.
+  const remote = def.backend.kind !== "local";
+  const queued = !remote && isQueued(def);
+  const launch = remote
+    ? (id: string) => {
+        const paths = jobPaths(ctx.root, id);
+        submitRemote(
+          {
+            root: ctx.root,
+            id,
+            paths,
+            meta: readMeta(paths),
+            choice: def.backend,
+            env: ctx.env,
+            runtimeEnv: input.env,
+            envFileValues: def.envFileValues,
+            ...(logPath === undefined ? {} : { fullLogPath: logPath }),
+          },
+          true,
+        );
+      }
+    : queued
+      ? (id: string) => enqueue(ctx.root, id, { env: ctx.env, cwd: ctx.cwd })
+      : (id: string) => launchSupervisor(ctx.root, id, jobPaths(ctx.root, id), input.env, ctx.env, logPath);
   const extra = logPath === undefined ? {} : { log_path: logPath };
-  const create = async () => (await writeNewJob(def, ctx, queued ? "queued" : "running", extra)).id;
+  const create = async () => (await writeNewJob(def, ctx, queued || remote ? "queued" : "running", extra)).id;
   let id: string;
   let reused = false;
   if (input.key === undefined) {

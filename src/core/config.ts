@@ -103,3 +103,12 @@ export function resolveLogCap(
   }
   return parseLogCap(value, `max_log_bytes in ${path}`);
 }
+
+/** The config file in effect (--config, else the default file) as a table, with its path (X13). */
+export function readConfigTable(
+  configPath: string | undefined,
+  env: Record<string, string | undefined>,
+): { doc: Record<string, unknown> | undefined; path: string } {
+  const path = configPath ?? defaultConfigPath(env);
+  return { doc: readConfigDoc(path), path };
+}

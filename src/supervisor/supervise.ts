@@ -1,6 +1,15 @@
 // The per-job supervisor: spawns the command in its own process group, follows its logs, enforces
 // the timeout, and records the end exactly once. It is the only writer of state.json after launch.
-import { appendFileSync, closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { ENV_FILE_CAP, readRegularFile } from "../core/read-file.ts";
 import { isoNow, monoMs } from "../core/time.ts";
@@ -40,7 +49,7 @@ export async function supervise(argv: string[]): Promise<number> {
   const logIdx = argv.indexOf("--log");
   const fullLogPath = logIdx >= 0 ? argv[logIdx + 1] : undefined;
   const paths = jobPaths(root, id);
-  const sup = new Supervisor(paths, fullLogPath, root);
+  const sup = new Supervisor(paths, fullLogPath, root, argv.includes("--slurm"));
   // A supervisor must outlive its own bugs and a failing disk: a stray exception in a timer is
   // logged and the job is still followed and recorded.
   process.on("uncaughtException", (err) => sup.diag(`uncaught: ${(err as Error)?.stack ?? String(err)}`));
@@ -103,12 +112,15 @@ class Supervisor {
   private rss: RssWatch | undefined;
   private readonly paths: JobPaths;
   private readonly fullLogPath: string | undefined;
+  /** Run by a Slurm batch job (X13): the job waits as `queued` until this process starts. */
+  private readonly remote: boolean;
 
   /** The jobs root, where the queues are. */
   readonly root: string;
 
-  constructor(paths: JobPaths, fullLogPath: string | undefined, root: string) {
+  constructor(paths: JobPaths, fullLogPath: string | undefined, root: string, remote = false) {
     this.root = root;
+    this.remote = remote;
     this.paths = paths;
     this.fullLogPath = fullLogPath;
     const prior = tryReadState(paths);
@@ -187,12 +199,17 @@ class Supervisor {
   async run(): Promise<void> {
     // Launched late (a loaded host) after a reader already declared this launch lost, or started
     // twice: the record is not ours to take over.
-    if (this.state.job.status !== "running" || this.state.supervisor_pid !== undefined) {
+    const startable = this.state.job.status === "running" || (this.remote && this.state.job.status === "queued");
+    if (!startable || this.state.supervisor_pid !== undefined) {
       this.terminal = true;
       this.diag(`not starting: the job is already ${this.state.job.status}`);
       return;
     }
-    this.write({ job: { ...this.state.job, status: "running" }, supervisor_pid: process.pid });
+    this.write({
+      job: { ...this.state.job, status: "running", started_at: this.state.job.started_at ?? isoNow() },
+      supervisor_pid: process.pid,
+    });
+    if (this.remote) this.forwardSignals();
     this.meta = readMeta(this.paths);
     const meta = this.meta;
 
@@ -350,6 +367,29 @@ class Supervisor {
 
   private notifier(wrapper: readonly string[]): Notifier {
     return new Notifier(this.paths, this.state.job.id, this.meta, wrapper, process.env);
+  }
+
+  /**
+   * X13: `kill` of a Slurm job reaches this process (the batch step, exec'd by the batch script)
+   * through `scancel --batch --signal`; it forwards the signal to the job's process group, as a
+   * local `kill` would send it. Before the group exists, the signal becomes a kill request that
+   * is applied right after the spawn. Slurm's own TERM at its time limit goes to every process
+   * of the job anyway; forwarding it again is harmless.
+   */
+  private forwardSignals(): void {
+    for (const sig of ["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGQUIT", "SIGALRM"] as const) {
+      process.on(sig, () => {
+        const name = sig.slice(3);
+        const pgid = this.state.pgid;
+        this.diag(`forwarding ${name} from the scheduler`);
+        if (pgid !== undefined) signalGroup(pgid, name);
+        else {
+          try {
+            writeFileSync(this.paths.killRequest, name);
+          } catch {}
+        }
+      });
+    }
   }
 
   /** Applies a `kill` that arrived before the child's process group existed (D11). */
