@@ -19,7 +19,7 @@ import { put } from "./context.ts";
 import { type DefinitionInput, isQueued, validateDefinition, writeNewJob } from "./define.ts";
 import { forwardedExit } from "./exit-code.ts";
 import { attemptOf, type JobTails, readJobTails } from "./job-output.ts";
-import { addOutcome } from "./job-view.ts";
+import { addBackend, addOutcome } from "./job-view.ts";
 import { INTERRUPTED_EXIT } from "./wait.ts";
 
 /** The most `--snapshot-after` may hold a plain `run` (§3.1.2). */
@@ -167,6 +167,7 @@ export async function observeLaunch(
     out.final_snapshot = tails.snapshot;
   }
   addOutcome(out, state);
+  addBackend(out, observed.remote, paths);
   if (readiness) {
     out.ready = readyBy !== undefined;
     put(out, "ready_by", readyBy);

@@ -174,8 +174,10 @@ function reconcileRemote(paths: JobPaths, state: StateRecord, handle: BackendHan
   const now = isoNow();
   let end: StateRecord | undefined = fresh.job.status === "running" ? endWithoutSupervisor(paths, fresh) : undefined;
   if (!end) {
-    const mapped = REMOTE_ENDS[status.state];
     const cancelled = status.state === "CANCELLED";
+    // --kill-on-invalid-dep: Slurm cancels a job whose --after-ok can never hold (X10's dependency_failed).
+    const depFailed = cancelled && fresh.job.status === "queued" && /Dependency/i.test(status.reason ?? "");
+    const mapped = depFailed ? { status: "failed" as const, reason: "dependency_failed" } : REMOTE_ENDS[status.state];
     const st = mapped?.status ?? (cancelled ? "killed" : "failed");
     const reason =
       mapped?.reason ??

@@ -17,7 +17,7 @@ import { type LongTimer, setLongInterval, setLongTimeout } from "../core/timer.t
 import { StdinRelay } from "../input/relay.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { groupAlive, signalGroup, signalGroupExcept } from "../process/signal.ts";
-import { bareSignalName } from "../process/signal-names.ts";
+import { bareSignalName, signalNumber } from "../process/signal-names.ts";
 import { readExitStatus } from "../store/exit-status.ts";
 import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
@@ -56,12 +56,12 @@ export async function supervise(argv: string[]): Promise<number> {
   process.on("unhandledRejection", (err) => sup.diag(`unhandled rejection: ${String(err)}`));
   try {
     await sup.run();
-    return 0;
+    return sup.remoteExit(0);
   } catch (err) {
     sup.diag(`supervisor error: ${(err as Error)?.stack ?? String(err)}`);
     // Never record an end while the job still runs: wait for it and record what it did.
     await sup.salvage();
-    return 1;
+    return sup.remoteExit(1);
   } finally {
     await startQueued(root, sup);
   }
@@ -129,6 +129,18 @@ class Supervisor {
       result: { exit_code: null, signal: null, duration_ms: null },
       updated_at: isoNow(),
     };
+  }
+
+  /**
+   * X13: a Slurm batch job ends with its command's exit code, so Slurm's `afterok` means what
+   * --after-ok means (exited 0); a signal or a failure is not 0. A local supervisor returns `own`.
+   */
+  remoteExit(own: number): number {
+    if (!this.remote) return own;
+    const s = this.state;
+    if (s.job.status === "exited") return s.result.exit_code ?? 1;
+    if (s.job.status === "killed") return 128 + ((s.result.signal ? signalNumber(s.result.signal) : undefined) ?? 15);
+    return s.job.status === "failed" ? 1 : own;
   }
 
   /** Appends a line to <jobdir>/supervisor.log (our own diagnostics never reach the caller's terminal). */
