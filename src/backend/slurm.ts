@@ -3,8 +3,8 @@
 // ones; only liveness and signals go through the scheduler's CLI (sbatch, squeue, scancel).
 import { appendFileSync } from "node:fs";
 import { AgentExecError } from "../core/errors.ts";
-import { selfArgv } from "../supervisor/launch.ts";
 import { supervisorEnv } from "../supervisor/env-var.ts";
+import { selfArgv } from "../supervisor/launch.ts";
 import type { Backend, BackendHandle, RemoteStatus, SubmitSpec } from "./types.ts";
 
 /** sbatch options agent-exec sets itself: a --slurm-arg may not override them. */
@@ -154,7 +154,10 @@ export const slurmBackend: Backend = {
     const r = run(sbatchArgv(spec), supervisorEnv(spec.env, spec.runtimeEnv), batchScript(argv));
     const id = r.ok ? parseSbatch(r.stdout) : undefined;
     if (!id) {
-      throw new AgentExecError("invalid_input", `sbatch refused the job: ${r.stderr || r.stdout.trim() || "no job id"}`);
+      throw new AgentExecError(
+        "invalid_input",
+        `sbatch refused the job: ${r.stderr || r.stdout.trim() || "no job id"}`,
+      );
     }
     return { kind: "slurm", job_id: id, ...(spec.slurm?.partition ? { partition: spec.slurm.partition } : {}) };
   },

@@ -74,7 +74,11 @@ const RUN_DEFINITION: FlagSpec[] = [
     multi: true,
     desc: "Start once these jobs have exited 0; else fail with dependency_failed (repeatable)",
   },
-  { name: "backend", value: "local|slurm", desc: "Where the job's supervisor runs (default: config backend, else local)" },
+  {
+    name: "backend",
+    value: "local|slurm",
+    desc: "Where the job's supervisor runs (default: config backend, else local)",
+  },
   { name: "slurm-partition", value: "name", desc: "Slurm partition of a --backend slurm job" },
   {
     name: "slurm-arg",

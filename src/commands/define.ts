@@ -1,6 +1,7 @@
 // Validates a job definition and writes a new job directory (shared by run and create, §3.1.1, D5).
 import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
+import { type BackendChoice, chooseBackend, remoteDependencies } from "../backend/choose.ts";
 import { configBoolean, resolveLogCap, resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
@@ -19,7 +20,6 @@ import { writeEnvFileValues, writeSecrets } from "../store/secrets.ts";
 import { dedupe, isValidTag } from "../store/tags.ts";
 import { agentEnvNames } from "../supervisor/agent-env.ts";
 import { buildChildEnv, ENV_KEY, maskEnvItems, splitEnvItem } from "../supervisor/command.ts";
-import { type BackendChoice, chooseBackend, remoteDependencies } from "../backend/choose.ts";
 import { displayCommand } from "./command-display.ts";
 import type { Ctx } from "./context.ts";
 import { checkLaunchable, type EnvFileValues } from "./launch-checks.ts";

@@ -1,7 +1,8 @@
 // Fields shared by responses that describe a job's state (run, status, wait, kill, list entries).
+
+import { readHandle } from "../backend/index.ts";
 import { groupStopped } from "../process/signal.ts";
 import { waitingForInput } from "../process/stdin-probe.ts";
-import { readHandle } from "../backend/index.ts";
 import type { Observed } from "../store/observe.ts";
 import type { JobPaths } from "../store/paths.ts";
 import type { MetaRecord, StateRecord } from "../store/records.ts";

@@ -1,12 +1,12 @@
 // `run`: defines a job, launches its supervisor, then observes it briefly or waits for it (§3.1).
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { submitRemote } from "../backend/choose.ts";
 import { AgentExecError } from "../core/errors.ts";
 import { checkReadiness, type Readiness, readyWatch, wantsReadiness } from "../core/readiness.ts";
 import { monoMs } from "../core/time.ts";
 import { type WaitOutcome, waitForTerminal } from "../core/wait-state.ts";
 import { encodeCursor } from "../logs/cursor.ts";
-import { submitRemote } from "../backend/choose.ts";
 import { dispatch, enqueue } from "../queue/dispatch.ts";
 import { readMeta } from "../store/job-store.ts";
 import { withKey } from "../store/keys.ts";

@@ -168,9 +168,10 @@ const REMOTE_ENDS: Record<string, { status: "failed" | "killed"; reason: string 
 function reconcileRemote(paths: JobPaths, state: StateRecord, handle: BackendHandle): Observed {
   const status = handle.job_id ? backendByKind(handle.kind).poll([handle]).get(handle.job_id) : undefined;
   const remote = { handle, ...(status ? { status } : {}) };
-  if (!status || !status.ended) return { state, supervisorAlive: true, remote };
+  if (!status?.ended) return { state, supervisorAlive: true, remote };
   const fresh = tryReadState(paths) ?? state;
-  if (fresh.job.status !== "running" && fresh.job.status !== "queued") return { state: fresh, supervisorAlive: true, remote };
+  if (fresh.job.status !== "running" && fresh.job.status !== "queued")
+    return { state: fresh, supervisorAlive: true, remote };
   const now = isoNow();
   let end: StateRecord | undefined = fresh.job.status === "running" ? endWithoutSupervisor(paths, fresh) : undefined;
   if (!end) {
