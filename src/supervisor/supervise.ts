@@ -40,6 +40,15 @@ import { waiterArgv } from "./waiter.ts";
  */
 const DRAIN_WINDOW_MS = 250;
 
+/** Slurm's own ends of a job it signalled (X13), as our `reason`. */
+const SCHEDULER_ENDS: Record<string, string> = {
+  TIMEOUT: "slurm_timeout",
+  PREEMPTED: "slurm_preempted",
+  DEADLINE: "slurm_deadline",
+  NODE_FAIL: "slurm_node_fail",
+  OUT_OF_MEMORY: "slurm_out_of_memory",
+};
+
 /** Entry of the hidden `_supervise <root> <id> [--log PATH]` mode. Returns the process exit code. */
 export async function supervise(argv: string[]): Promise<number> {
   const [root, id] = argv;
@@ -114,6 +123,8 @@ class Supervisor {
   private readonly fullLogPath: string | undefined;
   /** Run by a Slurm batch job (X13): the job waits as `queued` until this process starts. */
   private readonly remote: boolean;
+  /** The scheduler's state when it signalled the job itself (TIMEOUT, PREEMPTED, …). */
+  private remoteEnd: string | undefined;
 
   /** The jobs root, where the queues are. */
   readonly root: string;
@@ -186,7 +197,11 @@ class Supervisor {
       },
       finished_at: now,
       updated_at: now,
+      ...(signal && this.remoteEnd && SCHEDULER_ENDS[this.remoteEnd]
+        ? { reason: SCHEDULER_ENDS[this.remoteEnd] as string }
+        : {}),
     };
+    if (signal && this.remoteEnd === "TIMEOUT") this.state.result.timed_out = true;
     writeState(this.paths, this.state);
   }
 
@@ -394,6 +409,7 @@ class Supervisor {
         const name = sig.slice(3);
         const pgid = this.state.pgid;
         this.diag(`forwarding ${name} from the scheduler`);
+        this.noteSchedulerEnd();
         if (pgid !== undefined) signalGroup(pgid, name);
         else {
           try {
@@ -401,6 +417,24 @@ class Supervisor {
           } catch {}
         }
       });
+    }
+  }
+
+  /**
+   * A signal that `kill` did not ask for (no kill.mark) came from Slurm itself: at the time limit
+   * the job is already TIMEOUT (or PREEMPTED, …) in the scheduler when its TERM arrives, so one
+   * quick question tells the end's reason. Asked once, synchronously: the end follows within ms.
+   */
+  private noteSchedulerEnd(): void {
+    const jobId = process.env.SLURM_JOB_ID;
+    if (this.remoteEnd !== undefined || !jobId || existsSync(this.paths.killMark)) return;
+    try {
+      const r = Bun.spawnSync({ cmd: ["squeue", "-h", "-j", jobId, "-o", "%T"], stdout: "pipe", stderr: "ignore" });
+      const state = r.stdout.toString().trim();
+      this.remoteEnd = state;
+      this.diag(`scheduler state at the signal: ${state}`);
+    } catch {
+      this.remoteEnd = "";
     }
   }
 
