@@ -49,6 +49,15 @@ const SCHEDULER_ENDS: Record<string, string> = {
   OUT_OF_MEMORY: "slurm_out_of_memory",
 };
 
+/** squeue reasons of a job Slurm is ending itself, as the state it will end in. */
+const REASON_ENDS: Record<string, string> = {
+  TimeLimit: "TIMEOUT",
+  Preempted: "PREEMPTED",
+  NodeDown: "NODE_FAIL",
+  DeadLine: "DEADLINE",
+  OutOfMemory: "OUT_OF_MEMORY",
+};
+
 /** Entry of the hidden `_supervise <root> <id> [--log PATH]` mode. Returns the process exit code. */
 export async function supervise(argv: string[]): Promise<number> {
   const [root, id] = argv;
@@ -429,8 +438,10 @@ class Supervisor {
     const jobId = process.env.SLURM_JOB_ID;
     if (this.remoteEnd !== undefined || !jobId || existsSync(this.paths.killMark)) return;
     try {
-      const r = Bun.spawnSync({ cmd: ["squeue", "-h", "-j", jobId, "-o", "%T"], stdout: "pipe", stderr: "ignore" });
-      const state = r.stdout.toString().trim();
+      // While Slurm ends the job its state reads COMPLETING; the reason already says why.
+      const r = Bun.spawnSync({ cmd: ["squeue", "-h", "-j", jobId, "-o", "%T|%r"], stdout: "pipe", stderr: "ignore" });
+      const [st = "", why = ""] = r.stdout.toString().trim().split("|");
+      const state = REASON_ENDS[why] ?? st;
       this.remoteEnd = state;
       this.diag(`scheduler state at the signal: ${state}`);
     } catch {
