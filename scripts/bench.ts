@@ -12,6 +12,7 @@ import { p6 } from "./bench/list.ts";
 import { p8c } from "./bench/logcap.ts";
 import { p7 } from "./bench/memory.ts";
 import { p10, p12 } from "./bench/queue.ts";
+import { slurm } from "./bench/slurm.ts";
 import { cleanAll } from "./bench/store.ts";
 import { type Ctx, errorRow, type Row } from "./bench/util.ts";
 import { p7w } from "./bench/waiter.ts";
@@ -38,6 +39,7 @@ const MEASURES: [string, string, (ctx: Ctx) => Promise<Row[]>][] = [
   ["P9", "200 concurrent runs", p9],
   ["P10", "a queue of parallel 2 vs tsp, and the next start", p10],
   ["P12", "send round trip", p12],
+  ["S", "Slurm backend (needs scripts/slurm/start.sh)", slurm],
 ];
 
 interface Args {
