@@ -1,8 +1,10 @@
 // The Slurm backend: a batch job whose script runs this same supervisor on the node (X13). The
 // job directory is on a filesystem the nodes share, so logs, state and cursors are the local
 // ones; only liveness and signals go through the scheduler's CLI (sbatch, squeue, scancel).
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
 import { AgentExecError } from "../core/errors.ts";
+import { atomicWrite } from "../store/atomic-write.ts";
 import { supervisorEnv } from "../supervisor/env-var.ts";
 import { selfArgv } from "../supervisor/launch.ts";
 import type { Backend, BackendHandle, RemoteStatus, SubmitSpec } from "./types.ts";
@@ -111,17 +113,45 @@ export let schedulerCalls = 0;
 /**
  * Every job of this user, in one `squeue` call (`-t all` keeps the ended ones for MinJobAge), cached
  * ~1 s: a `list` of 200 Slurm jobs asks once, not 200 times (submitit's watcher does the same).
+ * The answer is also kept in `<root>/.slurm-poll.json` (a dot name: never a job), so the next
+ * command within the second (a `status` after a `run`) reads it instead of asking again.
  */
-function jobTable(): Map<string, RemoteStatus> | undefined {
+function jobTable(cacheDir?: string): Map<string, RemoteStatus> | undefined {
   const now = Date.now();
   if (cached && now - cached.at < CACHE_MS) return cached.table;
+  const file = cacheDir === undefined ? undefined : join(cacheDir, CACHE_FILE);
+  if (file) {
+    try {
+      const doc = JSON.parse(readFileSync(file, "utf8")) as { at: number; jobs: [string, RemoteStatus][] };
+      if (now - doc.at < CACHE_MS && now >= doc.at) {
+        cached = { at: doc.at, table: new Map(doc.jobs) };
+        return cached.table;
+      }
+    } catch {}
+  }
   schedulerCalls++;
   const r = run(["squeue", "-h", "-t", "all", "--me", "-o", "%i|%T|%r"]);
   if (trace) appendTrace();
   if (!r.ok) return undefined;
   cached = { at: now, table: parseSqueue(r.stdout) };
+  if (file) {
+    try {
+      atomicWrite(file, JSON.stringify({ at: now, jobs: [...cached.table] }), 0o600);
+    } catch {}
+  }
   return cached.table;
 }
+
+/** Forgets every cached answer (after scancel, the next question must reach the scheduler). */
+function forget(cacheDir?: string): void {
+  cached = undefined;
+  if (cacheDir === undefined) return;
+  try {
+    unlinkSync(join(cacheDir, CACHE_FILE));
+  } catch {}
+}
+
+const CACHE_FILE = ".slurm-poll.json";
 
 /** AGENT_EXEC_SLURM_TRACE=<file>: one line per scheduler call (for the bench and the tests). */
 const trace = process.env.AGENT_EXEC_SLURM_TRACE;
@@ -162,9 +192,9 @@ export const slurmBackend: Backend = {
     return { kind: "slurm", job_id: id, ...(spec.slurm?.partition ? { partition: spec.slurm.partition } : {}) };
   },
 
-  poll(handles: readonly BackendHandle[]): Map<string, RemoteStatus> {
+  poll(handles: readonly BackendHandle[], cacheDir?: string): Map<string, RemoteStatus> {
     const out = new Map<string, RemoteStatus>();
-    const table = jobTable();
+    const table = jobTable(cacheDir);
     if (!table) return out; // scheduler unreachable: say nothing rather than declare jobs lost
     for (const h of handles) {
       if (!h.job_id) continue;
@@ -174,7 +204,7 @@ export const slurmBackend: Backend = {
     return out;
   },
 
-  signal(handle: BackendHandle, signal: string): boolean {
+  signal(handle: BackendHandle, signal: string, cacheDir?: string): boolean {
     if (!handle.job_id) return false;
     // Not KILL: only the batch step (our exec'd supervisor) gets it and forwards it to the job's
     // process group. KILL cannot be caught: it goes to every process of the job.
@@ -182,13 +212,14 @@ export const slurmBackend: Backend = {
       signal === "KILL"
         ? ["scancel", "--signal=KILL", "--full", handle.job_id]
         : ["scancel", `--signal=${signal}`, "--batch", handle.job_id];
-    cached = undefined;
-    return run(argv).ok;
+    const ok = run(argv).ok;
+    forget(cacheDir);
+    return ok;
   },
 
-  cancel(handle: BackendHandle): void {
+  cancel(handle: BackendHandle, cacheDir?: string): void {
     if (!handle.job_id) return;
-    cached = undefined;
     run(["scancel", handle.job_id]);
+    forget(cacheDir);
   },
 };

@@ -68,10 +68,13 @@ export interface Backend {
   readonly capabilities: Capabilities;
   /** Starts the job's supervisor; throws an AgentExecError (and leaves nothing running) on refusal. */
   submit(spec: SubmitSpec): BackendHandle;
-  /** Asks about many jobs at once (one scheduler call, cached ~1 s). Keyed by handle.job_id. */
-  poll(handles: readonly BackendHandle[]): Map<string, RemoteStatus>;
+  /**
+   * Asks about many jobs at once (one scheduler call, cached ~1 s, in `cacheDir` too when given:
+   * the jobs root). Keyed by handle.job_id.
+   */
+  poll(handles: readonly BackendHandle[], cacheDir?: string): Map<string, RemoteStatus>;
   /** Sends a signal to the job (its process group); false when there was nothing to signal. */
-  signal(handle: BackendHandle, signal: string): boolean;
+  signal(handle: BackendHandle, signal: string, cacheDir?: string): boolean;
   /** Ends a job the scheduler has not started (or removes it altogether). */
-  cancel(handle: BackendHandle): void;
+  cancel(handle: BackendHandle, cacheDir?: string): void;
 }

@@ -50,10 +50,10 @@ export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> 
     if (state.job.status === "queued" && ending) {
       // Still held by the scheduler (or its supervisor not yet up): remove it; the reader records
       // the scheduler's CANCELLED as `killed` (reason cancelled_before_start).
-      backend.cancel(handle);
+      backend.cancel(handle, ctx.root);
       sent = true;
     } else {
-      sent = backend.signal(handle, input.signal);
+      sent = backend.signal(handle, input.signal, ctx.root);
     }
     state = ending
       ? (await waitForTerminal(job.paths, { timeoutMs: OUTCOME_WAIT_MS, pollMs: 50 })).observed.state

@@ -1,5 +1,6 @@
 // Reads a job's state and reconciles a `running` record whose supervisor is gone (D8).
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { backendByKind, readHandle } from "../backend/index.ts";
 import type { BackendHandle, RemoteStatus } from "../backend/types.ts";
 import { isoNow, parseTimestamp } from "../core/time.ts";
@@ -166,7 +167,9 @@ const REMOTE_ENDS: Record<string, { status: "failed" | "killed"; reason: string 
  * scheduler and the job directory tell.
  */
 function reconcileRemote(paths: JobPaths, state: StateRecord, handle: BackendHandle): Observed {
-  const status = handle.job_id ? backendByKind(handle.kind).poll([handle]).get(handle.job_id) : undefined;
+  const status = handle.job_id
+    ? backendByKind(handle.kind).poll([handle], dirname(paths.dir)).get(handle.job_id)
+    : undefined;
   const remote = { handle, ...(status ? { status } : {}) };
   if (!status?.ended) return { state, supervisorAlive: true, remote };
   const fresh = tryReadState(paths) ?? state;
