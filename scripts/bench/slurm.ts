@@ -3,7 +3,7 @@
 //   S2: `status` of a Slurm job (a scheduler question per call) vs `status` of a local job, median.
 //   S3: `list` of 200 Slurm jobs: scheduler calls made (AGENT_EXEC_SLURM_TRACE), and its time.
 //   S4: `wait` returning after a Slurm job ends (its finished_at to wait's exit), median.
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { timed } from "./proc.ts";
 import { aeOk, newRoot } from "./store.ts";
@@ -114,11 +114,13 @@ export async function slurm(ctx: Ctx): Promise<Row[]> {
     }
     const trace = join(ctx.work, "slurm-trace");
     rmSync(trace, { force: true });
+    // Without the answer the last `run` kept for a second: this list must ask the scheduler itself.
+    rmSync(join(listRoot, ".slurm-poll.json"), { force: true });
     const listed = timed([ctx.bin, "--root", listRoot, "list", "--all", "--limit", "0"], {
       ...ctx.env,
       AGENT_EXEC_SLURM_TRACE: trace,
     });
-    const calls = readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).length;
+    const calls = existsSync(trace) ? readFileSync(trace, "utf8").trim().split("\n").filter(Boolean).length : 0;
     const jobs = (JSON.parse(listed.stdout).jobs as unknown[]).length;
     rows.push({
       id: "S3",
