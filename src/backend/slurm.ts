@@ -107,8 +107,6 @@ export function parseSqueue(stdout: string): Map<string, RemoteStatus> {
 /** How long one scheduler answer stands for every question about the jobs it covered. */
 const CACHE_MS = 1000;
 let cached: { at: number; table: Map<string, RemoteStatus> } | undefined;
-/** Scheduler calls made by this process (the bench and tests check that `list` makes one). */
-export let schedulerCalls = 0;
 
 /**
  * Every job of this user, in one `squeue` call (`-t all` keeps the ended ones for MinJobAge), cached
@@ -118,6 +116,7 @@ export let schedulerCalls = 0;
  */
 function jobTable(cacheDir?: string): Map<string, RemoteStatus> | undefined {
   const now = Date.now();
+  fetchedNow = false;
   if (cached && now - cached.at < CACHE_MS) return cached.table;
   const file = cacheDir === undefined ? undefined : join(cacheDir, CACHE_FILE);
   if (file) {
@@ -129,7 +128,7 @@ function jobTable(cacheDir?: string): Map<string, RemoteStatus> | undefined {
       }
     } catch {}
   }
-  schedulerCalls++;
+  fetchedNow = true;
   const r = run(["squeue", "-h", "-t", "all", "--me", "-o", "%i|%T|%r"]);
   if (trace) appendTrace();
   if (!r.ok) return undefined;
@@ -152,6 +151,8 @@ function forget(cacheDir?: string): void {
 }
 
 const CACHE_FILE = ".slurm-poll.json";
+/** Whether the last jobTable() answer came from the scheduler itself rather than a cache. */
+let fetchedNow = false;
 
 /** AGENT_EXEC_SLURM_TRACE=<file>: one line per scheduler call (for the bench and the tests). */
 const trace = process.env.AGENT_EXEC_SLURM_TRACE;
@@ -194,7 +195,14 @@ export const slurmBackend: Backend = {
 
   poll(handles: readonly BackendHandle[], cacheDir?: string): Map<string, RemoteStatus> {
     const out = new Map<string, RemoteStatus>();
-    const table = jobTable(cacheDir);
+    let table = jobTable(cacheDir);
+    // A cached table predates a job submitted since: a job missing from it is asked about afresh
+    // (once) before it can count as forgotten by Slurm.
+    const missing = (t: Map<string, RemoteStatus>) => handles.some((h) => h.job_id && !t.has(h.job_id));
+    if (table && !fetchedNow && missing(table)) {
+      forget(cacheDir);
+      table = jobTable(cacheDir);
+    }
     if (!table) return out; // scheduler unreachable: say nothing rather than declare jobs lost
     for (const h of handles) {
       if (!h.job_id) continue;
