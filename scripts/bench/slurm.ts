@@ -9,6 +9,18 @@ import { timed } from "./proc.ts";
 import { aeOk, newRoot } from "./store.ts";
 import { type Ctx, fmtMs, fmtRatio, type Row, stats, verdict } from "./util.ts";
 
+/** A Slurm job that stays PENDING (more CPUs per task than any node has) until cancelled. */
+const PENDING_RUN = [
+  "run",
+  "--backend",
+  "slurm",
+  "--snapshot-after",
+  "0",
+  "--slurm-arg=--cpus-per-task=64",
+  "--",
+  "true",
+];
+
 function slurmUp(env: Record<string, string>): boolean {
   const r = timed(["sinfo", "-h", "-o", "%t"], env, 10_000);
   return r.code === 0 && /idle|mix|alloc/.test(r.stdout);
@@ -64,16 +76,7 @@ export async function slurm(ctx: Ctx): Promise<Row[]> {
     });
 
     // S2: a pending Slurm job makes every status ask the scheduler.
-    const pending = aeOk(ctx, root, [
-      "run",
-      "--backend",
-      "slurm",
-      "--snapshot-after",
-      "0",
-      "--slurm-arg=--cpus-per-task=64",
-      "--",
-      "true",
-    ]);
+    const pending = aeOk(ctx, root, PENDING_RUN);
     const local = aeOk(ctx, root, ["run", "--snapshot-after", "0", "--", "sleep 600"]);
     const sl: number[] = [];
     const lo: number[] = [];
@@ -99,16 +102,7 @@ export async function slurm(ctx: Ctx): Promise<Row[]> {
     const many = ctx.quick ? 50 : 200;
     const listRoot = newRoot(ctx, "slurm-list");
     for (let i = 0; i < many; i++) {
-      const r = aeOk(ctx, listRoot, [
-        "run",
-        "--backend",
-        "slurm",
-        "--snapshot-after",
-        "0",
-        "--slurm-arg=--cpus-per-task=64",
-        "--",
-        "true",
-      ]);
+      const r = aeOk(ctx, listRoot, PENDING_RUN);
       const backend = r.backend as { job_id?: string } | undefined;
       if (backend?.job_id) cancel.push(backend.job_id);
     }
