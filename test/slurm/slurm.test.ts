@@ -1,7 +1,7 @@
 // X13 black-box tests against a real single-node Slurm (scripts/slurm/start.sh). Not part of
 // `npm test`: run with `npm run test:slurm` (needs root on Linux; starts the cluster itself).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, REPO } from "../helpers/bin.ts";
 import { pollUntil } from "../helpers/poll.ts";
@@ -204,6 +204,8 @@ describe("X13: the Slurm backend against a real Slurm", () => {
         remote.push(await slurmRun(sb, ["--snapshot-after", "0", "--slurm-arg=--cpus-per-task=64", "--", "true"]));
       }
       const trace = join(sb.dir, "trace");
+      // The last `run` kept Slurm's answer for a second: without it, this list must ask once itself.
+      rmSync(join(sb.root, ".slurm-poll.json"), { force: true });
       const list = await sb.ok(["list"], { env: { AGENT_EXEC_SLURM_TRACE: trace } });
       const byId = new Map<string, Json>(list.jobs.map((j: Json) => [j.job_id, j]));
       expect(byId.get(local.job_id)?.state).toBe("running");
