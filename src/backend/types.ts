@@ -1,6 +1,23 @@
 // The backend seam (X13): where a job's supervisor runs. The commands never ask "local or
 // remote?"; they hand a job to its backend and ask the backend about it. Four verbs and a record
 // of what the backend can do (compare submitit's submission/watcher split and Ray's job client).
+//
+// A Kubernetes Jobs backend would fit without touching a command (designed, not built: no control
+// plane runs on our machines):
+//   submit  → `kubectl create -f -` of a batch/v1 Job (backoffLimit 0, restartPolicy Never,
+//             activeDeadlineSeconds from the timeout) whose one container execs
+//             `agent-exec _supervise <root> <id> --slurm` (the flag means "remote: start from queued,
+//             forward signals") with the jobs root on a shared volume at the same path; --env values
+//             in a Secret; handle.job_id = the Job's name.
+//   poll    → one `kubectl get jobs,pods -l agent-exec/job -o json`, cached ~1 s: a Pending pod is
+//             PENDING with its condition's reason (Unschedulable, ImagePullBackOff); Job conditions
+//             map to the same ends (DeadlineExceeded → TIMEOUT, an OOMKilled container →
+//             OUT_OF_MEMORY, an evicted pod → PREEMPTED, a lost node → NODE_FAIL).
+//   signal  → `kubectl exec <pod> -- kill -SIG 1` (the supervisor is PID 1 and forwards it);
+//             KILL → `kubectl delete pod --grace-period=0`.
+//   cancel  → `kubectl delete job <name>`.
+//   capabilities: liveness "scheduler", resources true, inputProbe false, nativeDependencies false
+//             (Kubernetes has no Job dependencies: --after would stay with the local dispatcher).
 import type { JobPaths } from "../store/paths.ts";
 
 export type BackendKind = "local" | "slurm";
