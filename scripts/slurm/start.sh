@@ -32,8 +32,12 @@ T0=$(now)
 [ "$(uname -s)" = Linux ] || die "needs Linux (found $(uname -s))"
 [ "$(id -u)" = 0 ] || die "needs root (installs packages, runs munged as the munge user)"
 
-# A recorded pid counts only while it is still that daemon (pids are reused after a reboot).
-alive() { [ -n "$2" ] && kill -0 "$2" 2>/dev/null && [ "$(cat "/proc/$2/comm" 2>/dev/null)" = "$1" ]; }
+# A recorded pid counts only while it is still that daemon (pids are reused after a reboot) and
+# not a zombie (where PID 1 does not reap, a dead daemon stays one, and kill -0 still succeeds).
+alive() {
+  [ -n "$2" ] && kill -0 "$2" 2>/dev/null && [ "$(cat "/proc/$2/comm" 2>/dev/null)" = "$1" ] &&
+    [ "$(cut -d' ' -f3 "/proc/$2/stat" 2>/dev/null)" != Z ]
+}
 node_state() { sinfo -h -N -o '%t' 2>/dev/null | head -n 1; }
 
 # Already running and started by us? Then nothing to do (but still wait for idle).

@@ -7,8 +7,12 @@ set -eu
 
 DIR=${AGENT_EXEC_SLURM_DIR:-/var/lib/agent-exec-slurm}
 say() { printf 'slurm/stop: %s\n' "$*" >&2; }
-# A recorded pid counts only while it is still that daemon (pids are reused after a reboot).
-alive() { [ -n "$2" ] && kill -0 "$2" 2>/dev/null && [ "$(cat "/proc/$2/comm" 2>/dev/null)" = "$1" ]; }
+# A recorded pid counts only while it is still that daemon (pids are reused after a reboot) and
+# not a zombie (where PID 1 does not reap, a dead daemon stays one, and kill -0 still succeeds).
+alive() {
+  [ -n "$2" ] && kill -0 "$2" 2>/dev/null && [ "$(cat "/proc/$2/comm" 2>/dev/null)" = "$1" ] &&
+    [ "$(cut -d' ' -f3 "/proc/$2/stat" 2>/dev/null)" != Z ]
+}
 
 if [ ! -s "$DIR/pids" ]; then
   say "nothing recorded in $DIR/pids: nothing to stop"
