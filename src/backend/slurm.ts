@@ -190,6 +190,11 @@ export const slurmBackend: Backend = {
         `sbatch refused the job: ${r.stderr || r.stdout.trim() || "no job id"}`,
       );
     }
+    // Just accepted: this process knows it is PENDING without asking (the `run` answer that
+    // follows); any other job missing from this seeded table is asked about afresh.
+    const seeded = cached && Date.now() - cached.at < CACHE_MS ? cached.table : new Map<string, RemoteStatus>();
+    seeded.set(id, { state: "PENDING", pending: true, ended: false });
+    cached = { at: cached?.table === seeded ? cached.at : Date.now(), table: seeded };
     return { kind: "slurm", job_id: id, ...(spec.slurm?.partition ? { partition: spec.slurm.partition } : {}) };
   },
 
