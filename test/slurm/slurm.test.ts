@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { BIN, REPO } from "../helpers/bin.ts";
 import { pollUntil } from "../helpers/poll.ts";
 import { type Json, Sandbox } from "../helpers/sandbox.ts";
@@ -245,6 +247,36 @@ describe("X13: the Slurm backend against a real Slurm", () => {
       } finally {
         proc.kill("SIGTERM");
         await proc.exited;
+      }
+    },
+    90_000,
+  );
+
+  t(
+    "mcp: status, wait and tail of a Slurm job through the MCP server",
+    async () => {
+      await using sb = Sandbox.create();
+      const run = await slurmRun(sb, ["--snapshot-after", "0", "--", "sleep 1; echo via-mcp"]);
+      const transport = new StdioClientTransport({
+        command: BIN,
+        args: ["--root", sb.root, "mcp"],
+        env: sb.env,
+        cwd: sb.cwd,
+        stderr: "ignore",
+      });
+      const client = new Client({ name: "agent-exec-slurm-test", version: "1.0.0" });
+      await client.connect(transport);
+      try {
+        const call = async (name: string, args: Record<string, unknown>): Promise<Json> =>
+          (await client.callTool({ name, arguments: args })).structuredContent;
+        const status = await call("status", { job_id: run.job_id });
+        expect(status.backend).toMatchObject({ kind: "slurm", job_id: run.backend.job_id });
+        const waited = await call("wait", { job_id: run.job_id, until_ms: 60_000 });
+        expect(waited).toMatchObject({ state: "exited", exit_code: 0 });
+        const tail = await call("tail", { job_id: run.job_id });
+        expect(tail.stdout_tail).toContain("via-mcp");
+      } finally {
+        await client.close();
       }
     },
     90_000,
