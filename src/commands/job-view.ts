@@ -50,6 +50,8 @@ export function addBackend(out: Record<string, unknown>, remote: Observed["remot
     if (handle) remote = { handle };
   }
   if (!remote) return;
+  // The job's process group lives on a compute node: a pid on this machine says nothing about it.
+  delete out.paused;
   const b: Record<string, unknown> = { kind: remote.handle.kind };
   put(b, "job_id", remote.handle.job_id);
   put(b, "partition", remote.handle.partition);
