@@ -13,6 +13,7 @@ import { p6 } from "./bench/list.ts";
 import { p8c } from "./bench/logcap.ts";
 import { p7 } from "./bench/memory.ts";
 import { p10, p12 } from "./bench/queue.ts";
+import { slurm } from "./bench/slurm.ts";
 import { cleanAll } from "./bench/store.ts";
 import { type Ctx, errorRow, type Row } from "./bench/util.ts";
 import { views } from "./bench/views.ts";
@@ -42,6 +43,7 @@ const MEASURES: [string, string, (ctx: Ctx) => Promise<Row[]>][] = [
   ["P12", "send round trip", p12],
   ["F", "fronts: SSE follow, 100 followers, until-match latency, tail --since (F1-F4)", fronts],
   ["V", "views (X14): tokens, failures kept, time", views],
+  ["S", "Slurm backend (needs scripts/slurm/start.sh)", slurm],
 ];
 
 interface Args {

@@ -6,7 +6,7 @@
 // build error, a crashed runner) counts as one failure. Like `a && b`, the first failing step ends
 // the run.
 
-const STEPS = ["typecheck", "lint", "test:unit", "test:cli", "smoke"] as const;
+const STEPS = ["typecheck", "lint", "test:unit", "test:cli", "test:slurm", "smoke"] as const;
 
 /** Test counts found in a step's output. */
 export function countResults(text: string): { passed: number; failed: number } {

@@ -74,6 +74,18 @@ const RUN_DEFINITION: FlagSpec[] = [
     multi: true,
     desc: "Start once these jobs have exited 0; else fail with dependency_failed (repeatable)",
   },
+  {
+    name: "backend",
+    value: "local|slurm",
+    desc: "Where the job's supervisor runs (default: config backend, else local)",
+  },
+  { name: "slurm-partition", value: "name", desc: "Slurm partition of a --backend slurm job" },
+  {
+    name: "slurm-arg",
+    value: "ARG",
+    multi: true,
+    desc: "Extra sbatch argument, e.g. --slurm-arg=--mem=4G (repeatable; not --output/--error/--wrap/--parsable)",
+  },
   ms("progress-every", "Refresh state.json's updated_at this often while running (0 = off)", "0"),
   { name: "config", value: "path", desc: "config.toml to read the shell wrapper from" },
   { name: "shell-wrapper", value: '"PROG ARGS"', desc: 'Shell wrapper for this job, e.g. "bash -lc"' },

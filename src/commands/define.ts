@@ -1,6 +1,7 @@
 // Validates a job definition and writes a new job directory (shared by run and create, §3.1.1, D5).
 import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
+import { type BackendChoice, chooseBackend, remoteDependencies } from "../backend/choose.ts";
 import { configBoolean, resolveLogCap, resolveWrapper } from "../core/config.ts";
 import { normalizeCwd } from "../core/cwd.ts";
 import { AgentExecError, errnoOf } from "../core/errors.ts";
@@ -53,6 +54,10 @@ export interface DefinitionInput {
   afterOk?: string[];
   /** --max-log-bytes (X9): bytes or a size with KiB/MiB/GiB; absent = config.toml, else 1 GiB. */
   maxLogBytes?: string | number;
+  /** X13: where the supervisor runs (local, slurm); absent = config.toml, else local. */
+  backend?: string;
+  slurmPartition?: string;
+  slurmArgs?: string[];
 }
 
 /** A definition that passed every check, ready to be written. */
@@ -73,6 +78,8 @@ export interface Definition {
   /** The dependencies as full job ids (X10). */
   after: string[];
   afterOk: string[];
+  /** X13: the backend, settled with the config. */
+  backend: BackendChoice;
 }
 
 /** Throws the usage error for the first invalid tag. */
@@ -123,7 +130,23 @@ export function validateDefinition(input: DefinitionInput, ctx: Ctx): Definition
   const notification = mergeNotification(undefined, absoluteSinkFiles(input.notify, ctx.cwd));
   checkPattern(notification?.on_output_match);
   const agentEnv = agentEnvOn(input, ctx);
+  const backend = chooseBackend(
+    { backend: input.backend, slurmPartition: input.slurmPartition, slurmArgs: input.slurmArgs },
+    configPath,
+    ctx.env,
+  );
+  if (backend.kind !== "local") {
+    if (input.queue !== undefined) {
+      throw new AgentExecError("usage_error", "--queue is for local jobs; a Slurm job waits in Slurm's own queue");
+    }
+    if (input.interactive) {
+      throw new AgentExecError("usage_error", "--interactive needs a local job (send cannot reach a compute node)");
+    }
+    // Fails now, before any job exists, when a dependency is not a Slurm job.
+    remoteDependencies(ctx.root, [...after, ...afterOk]);
+  }
   return {
+    backend,
     input,
     cwd,
     wrapper,
@@ -244,6 +267,10 @@ export function buildMeta(
   if (input.queue !== undefined) meta.queue = input.queue;
   if (def.after.length > 0) meta.after = def.after;
   if (def.afterOk.length > 0) meta.after_ok = def.afterOk;
+  if (def.backend.kind !== "local") {
+    meta.backend = def.backend.kind;
+    if (def.backend.slurm) meta.slurm = def.backend.slurm;
+  }
   if (input.stdin !== undefined) meta.stdin = "file";
   else if (input.interactive) meta.stdin = "interactive";
   // D35: a command that holds a masked value is redacted now, while the values are known (meta.json

@@ -1,5 +1,6 @@
 // `kill <id>`: signals the job's whole process group and reports the outcome it observed (§3.7, D10, D11).
 import { renameSync, unlinkSync } from "node:fs";
+import { backendByKind, readHandle } from "../backend/index.ts";
 import { AgentExecError } from "../core/errors.ts";
 import { isoNow, monoMs } from "../core/time.ts";
 import { waitForTerminal } from "../core/wait-state.ts";
@@ -40,11 +41,28 @@ export async function killCommand(input: KillInput, ctx: Ctx): Promise<Outcome> 
     );
   }
   let sent = false;
-  if (state.job.status === "queued" && !NON_TERMINATING.has(input.signal)) {
+  // X13: a remote job is signalled through its scheduler, never by a local pid.
+  const handle = readHandle(job.paths);
+  if (handle && !TERMINAL.has(state.job.status)) {
+    const backend = backendByKind(handle.kind);
+    const ending = !NON_TERMINATING.has(input.signal);
+    if (ending) markKill(job.paths, input.signal);
+    if (state.job.status === "queued" && ending) {
+      // Still held by the scheduler (or its supervisor not yet up): remove it; the reader records
+      // the scheduler's CANCELLED as `killed` (reason cancelled_before_start).
+      backend.cancel(handle, ctx.root);
+      sent = true;
+    } else {
+      sent = backend.signal(handle, input.signal, ctx.root);
+    }
+    state = ending
+      ? (await waitForTerminal(job.paths, { timeoutMs: OUTCOME_WAIT_MS, pollMs: 50 })).observed.state
+      : observe(job.paths).state;
+  } else if (state.job.status === "queued" && !NON_TERMINATING.has(input.signal)) {
     // X10: a queued job has no process: it ends `killed` without ever running.
     state = await killQueued(ctx.root, job.paths, job.id);
   }
-  if (!TERMINAL.has(state.job.status)) {
+  if (!handle && !TERMINAL.has(state.job.status)) {
     if (!NON_TERMINATING.has(input.signal)) markKill(job.paths, input.signal);
     sent = await deliver(job.paths, input.signal, state.pgid, supervisorAlive);
     if (!NON_TERMINATING.has(input.signal)) {

@@ -12,7 +12,7 @@ import { tagMatches } from "../store/tags.ts";
 import { addCommandFields } from "./command-display.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
-import { addOutcome } from "./job-view.ts";
+import { addBackend, addOutcome } from "./job-view.ts";
 
 export const LIST_STATES = ["created", "queued", "running", "exited", "killed", "failed", "unknown"] as const;
 
@@ -54,7 +54,8 @@ function readFacts(paths: JobPaths): JobFacts | null {
   const meta = tryReadMeta(paths);
   if (!meta) return null;
   const raw = tryReadState(paths);
-  const state = raw && raw.job.status === "running" ? reconcile(paths, raw).state : raw;
+  const seen = raw && (raw.job.status === "running" || raw.job.status === "queued") ? reconcile(paths, raw) : undefined;
+  const state = seen ? seen.state : raw;
   const status = state ? state.job.status : "unknown";
   const summary: Record<string, unknown> = { job_id: meta.job.id, state: status };
   addCommandFields(summary, meta);
@@ -69,6 +70,7 @@ function readFacts(paths: JobPaths): JobFacts | null {
   put(summary, "key", meta.key);
   put(summary, "queue", meta.queue);
   if (state) addOutcome(summary, state);
+  addBackend(summary, seen?.remote, paths);
   return {
     id: meta.job.id,
     cwd: meta.cwd,

@@ -50,6 +50,13 @@ export async function restartCommand(input: RestartInput, ctx: Ctx): Promise<Out
     return { ...started, payload: { ...started.payload, type: "restart", attempt: 1 } as Outcome["payload"] };
   }
   const meta = readMeta(job.paths);
+  if (meta.backend === "slurm") {
+    // X13: not yet: a restart would have to resubmit through Slurm, not launch here.
+    throw new AgentExecError(
+      "invalid_state",
+      `restart of a Slurm job is not supported yet: submit it again with run --backend slurm (job ${job.id})`,
+    );
+  }
   if (first.job.status === "queued") {
     // X10: a queued job keeps its place; there is nothing to stop or clear yet.
     const shown = { env_vars: meta.env_vars, agent_env: meta.agent_env };

@@ -1,6 +1,7 @@
 // `run`: defines a job, launches its supervisor, then observes it briefly or waits for it (§3.1).
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { submitRemote } from "../backend/choose.ts";
 import { AgentExecError } from "../core/errors.ts";
 import { checkReadiness, type Readiness, readyWatch, wantsReadiness } from "../core/readiness.ts";
 import { monoMs } from "../core/time.ts";
@@ -19,7 +20,7 @@ import { put } from "./context.ts";
 import { type DefinitionInput, isQueued, validateDefinition, writeNewJob } from "./define.ts";
 import { forwardedExit } from "./exit-code.ts";
 import { attemptOf, type JobTails, readJobTails } from "./job-output.ts";
-import { addOutcome } from "./job-view.ts";
+import { addBackend, addOutcome } from "./job-view.ts";
 import { chooseView } from "./view-choice.ts";
 import { INTERRUPTED_EXIT } from "./wait.ts";
 
@@ -57,12 +58,33 @@ export async function runCommand(input: RunInput, ctx: Ctx): Promise<Outcome> {
   const logPath = input.logPath === undefined ? undefined : resolve(ctx.cwd, input.logPath);
   if (logPath !== undefined) checkLogPath(logPath);
   // X10: a job in a queue or with dependencies waits as `queued` until a dispatcher starts it.
-  const queued = isQueued(def);
-  const launch = queued
-    ? (id: string) => enqueue(ctx.root, id, { env: ctx.env, cwd: ctx.cwd })
-    : (id: string) => launchSupervisor(ctx.root, id, jobPaths(ctx.root, id), input.env, ctx.env, logPath);
+  // X13: a Slurm job waits as `queued` in Slurm's own queue (dependencies included) until its
+  // supervisor starts on a node.
+  const remote = def.backend.kind !== "local";
+  const queued = !remote && isQueued(def);
+  const launch = remote
+    ? (id: string) => {
+        const paths = jobPaths(ctx.root, id);
+        submitRemote(
+          {
+            root: ctx.root,
+            id,
+            paths,
+            meta: readMeta(paths),
+            choice: def.backend,
+            env: ctx.env,
+            runtimeEnv: input.env,
+            envFileValues: def.envFileValues,
+            ...(logPath === undefined ? {} : { fullLogPath: logPath }),
+          },
+          true,
+        );
+      }
+    : queued
+      ? (id: string) => enqueue(ctx.root, id, { env: ctx.env, cwd: ctx.cwd })
+      : (id: string) => launchSupervisor(ctx.root, id, jobPaths(ctx.root, id), input.env, ctx.env, logPath);
   const extra = logPath === undefined ? {} : { log_path: logPath };
-  const create = async () => (await writeNewJob(def, ctx, queued ? "queued" : "running", extra)).id;
+  const create = async () => (await writeNewJob(def, ctx, queued || remote ? "queued" : "running", extra)).id;
   let id: string;
   let reused = false;
   if (input.key === undefined) {
@@ -153,6 +175,7 @@ export async function observeLaunch(
     out.final_snapshot = tails.snapshot;
   }
   addOutcome(out, state);
+  addBackend(out, observed.remote, paths);
   if (readiness) {
     out.ready = readyBy !== undefined;
     put(out, "ready_by", readyBy);

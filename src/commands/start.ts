@@ -1,4 +1,6 @@
 // `start <id>`: launches a created job exactly once, then observes it like `run` (§3.3, D13).
+import { submitRemote } from "../backend/choose.ts";
+import { checkSlurmInstalled } from "../backend/slurm.ts";
 import { AgentExecError } from "../core/errors.ts";
 import { isoNow, monoMs } from "../core/time.ts";
 import { dispatch, enqueue } from "../queue/dispatch.ts";
@@ -30,7 +32,11 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
   const job = resolveJob(ctx.root, input.jobId);
   const meta = readMeta(job.paths);
   const envFileValues = checkStoredLaunch(meta, ctx);
-  const queued = meta.queue !== undefined || (meta.after ?? []).length > 0 || (meta.after_ok ?? []).length > 0;
+  // X13: a Slurm job waits as `queued` in Slurm's queue (its dependencies are Slurm's too).
+  const remote = meta.backend === "slurm";
+  if (remote) checkSlurmInstalled(ctx.env);
+  const queued =
+    remote || meta.queue !== undefined || (meta.after ?? []).length > 0 || (meta.after_ok ?? []).length > 0;
   await withJobLock(job.paths.dir, () => {
     const state = readState(job.paths);
     if (state.job.status !== "created") {
@@ -46,6 +52,31 @@ export async function startCommand(input: StartInput, ctx: Ctx): Promise<Outcome
       : { id: state.job.id, status: "running" as const, started_at: now };
     writeState(job.paths, { ...state, job: job2, updated_at: now });
   });
+  if (remote) {
+    const env = readSecrets(job.paths, meta);
+    try {
+      submitRemote(
+        {
+          root: ctx.root,
+          id: job.id,
+          paths: job.paths,
+          meta,
+          choice: { kind: "slurm", ...(meta.slurm ? { slurm: meta.slurm } : {}) },
+          env: ctx.env,
+          runtimeEnv: env,
+          envFileValues,
+        },
+        false,
+      );
+    } catch (err) {
+      // Refused by the scheduler: the job stays `created`, ready for another try.
+      const s = readState(job.paths);
+      writeState(job.paths, { ...s, job: { id: s.job.id, status: "created" }, updated_at: isoNow() });
+      throw err;
+    }
+    const shown = { env_vars: meta.env_vars, agent_env: meta.agent_env };
+    return observeLaunch("start", job.id, job.paths, meta.tags, shown, input, ctx, began);
+  }
   if (queued) {
     enqueue(ctx.root, job.id, { env: ctx.env, cwd: ctx.cwd });
     await dispatch(ctx.root);

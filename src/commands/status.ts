@@ -7,7 +7,7 @@ import { addCommandFields } from "./command-display.ts";
 import type { Ctx, Outcome } from "./context.ts";
 import { put } from "./context.ts";
 import { attemptOf, currentCursor } from "./job-output.ts";
-import { addInputWait, addOutcome } from "./job-view.ts";
+import { addBackend, addInputWait, addOutcome } from "./job-view.ts";
 
 export interface StatusInput {
   jobId: string;
@@ -18,7 +18,7 @@ export async function statusCommand(input: StatusInput, ctx: Ctx): Promise<Outco
   const job = resolveJob(ctx.root, input.jobId);
   await nudgeQueue(ctx.root);
   const meta = readMeta(job.paths);
-  const { state, supervisorAlive } = observe(job.paths);
+  const { state, supervisorAlive, remote } = observe(job.paths);
   const out: Record<string, unknown> = { type: "status", job_id: job.id, state: state.job.status };
   addCommandFields(out, meta);
   put(out, "exit_code", state.result.exit_code);
@@ -31,6 +31,7 @@ export async function statusCommand(input: StatusInput, ctx: Ctx): Promise<Outco
   put(out, "after_ok", meta.after_ok);
   put(out, "attempt", state.attempt);
   addOutcome(out, state);
+  addBackend(out, remote, job.paths);
   if (!supervisorAlive) out.supervisor_alive = false;
   addInputWait(out, meta, state);
   Object.assign(out, omittedFields(job.paths.logCap));

@@ -126,3 +126,12 @@ export function configView(
   if (v === undefined || (typeof v === "string" && choices.includes(v))) return v;
   throw usageError(`invalid view ${JSON.stringify(v)} in config file ${path}: expected one of ${choices.join(", ")}`);
 }
+
+/** The config file in effect (--config, else the default file) as a table, with its path (X13). */
+export function readConfigTable(
+  configPath: string | undefined,
+  env: Record<string, string | undefined>,
+): { doc: Record<string, unknown> | undefined; path: string } {
+  const path = configPath ?? defaultConfigPath(env);
+  return { doc: readConfigDoc(path), path };
+}

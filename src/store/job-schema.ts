@@ -51,6 +51,8 @@ export const MetaSchema = z.looseObject({
   command_display_truncated: z.boolean().optional(),
   max_log_bytes: Int.optional(),
   output_match_since: z.object({ stdout: Int, stderr: Int }).optional(),
+  backend: z.enum(["local", "slurm"]).optional(),
+  slurm: z.object({ partition: z.string().optional(), args: z.array(z.string()) }).optional(),
 });
 
 /** state.json (§2.5, D26, plus the supervisor's pid and the job's process group). */

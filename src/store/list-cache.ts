@@ -118,7 +118,7 @@ export class ListCache {
   /** Records freshly read facts (running jobs are never cached). */
   set(name: string, mtimeMs: number, facts: JobFacts | null): void {
     this.dirty = true;
-    if (facts?.status === "running") return;
+    if (facts?.status === "running" || facts?.status === "queued") return;
     this.next.set(name, { m: mtimeMs, f: facts });
   }
 

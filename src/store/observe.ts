@@ -1,5 +1,8 @@
 // Reads a job's state and reconciles a `running` record whose supervisor is gone (D8).
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { backendByKind, readHandle } from "../backend/index.ts";
+import type { BackendHandle, RemoteStatus } from "../backend/types.ts";
 import { isoNow, parseTimestamp } from "../core/time.ts";
 import { groupAlive, logWriterGroups, pidAlive } from "../process/signal.ts";
 import { readExitStatus } from "./exit-status.ts";
@@ -15,6 +18,8 @@ export interface Observed {
   state: StateRecord;
   /** false only while the job runs without its supervisor. */
   supervisorAlive: boolean;
+  /** A remote job's status in its scheduler's words (X13), when the scheduler was asked. */
+  remote?: { handle: BackendHandle; status?: RemoteStatus };
 }
 
 /**
@@ -56,6 +61,10 @@ export function observe(paths: JobPaths): Observed {
 
 /** Same as observe(), for a state that was already read. */
 export function reconcile(paths: JobPaths, state: StateRecord): Observed {
+  if (state.job.status !== "running" && state.job.status !== "queued") return { state, supervisorAlive: true };
+  // X13: a remote job's liveness is the scheduler's answer, never a pid on this machine.
+  const handle = readHandle(paths);
+  if (handle) return reconcileRemote(paths, state, handle);
   if (state.job.status !== "running") return { state, supervisorAlive: true };
   const sup = state.supervisor_pid;
   if (sup !== undefined) {
@@ -138,4 +147,63 @@ function endWithoutSupervisor(paths: JobPaths, state: StateRecord): StateRecord 
     finished_at: finishedAt,
     updated_at: isoNow(),
   };
+}
+
+/** Slurm-side ends that are not the command's own: our state and reason (X13). */
+const REMOTE_ENDS: Record<string, { status: "failed" | "killed"; reason: string }> = {
+  TIMEOUT: { status: "killed", reason: "slurm_timeout" },
+  PREEMPTED: { status: "killed", reason: "slurm_preempted" },
+  DEADLINE: { status: "killed", reason: "slurm_deadline" },
+  NODE_FAIL: { status: "failed", reason: "slurm_node_fail" },
+  BOOT_FAIL: { status: "failed", reason: "slurm_node_fail" },
+  OUT_OF_MEMORY: { status: "failed", reason: "slurm_out_of_memory" },
+  UNKNOWN: { status: "failed", reason: "slurm_job_gone" },
+};
+
+/**
+ * A queued or running remote job: the scheduler (batched, cached ~1 s) says whether its supervisor
+ * is still held, running, or over. Over while state.json is not terminal means the supervisor
+ * never ran or died before it could record the end: the end is written here from what the
+ * scheduler and the job directory tell.
+ */
+function reconcileRemote(paths: JobPaths, state: StateRecord, handle: BackendHandle): Observed {
+  const status = handle.job_id
+    ? backendByKind(handle.kind).poll([handle], dirname(paths.dir)).get(handle.job_id)
+    : undefined;
+  const remote = { handle, ...(status ? { status } : {}) };
+  if (!status?.ended) return { state, supervisorAlive: true, remote };
+  const fresh = tryReadState(paths) ?? state;
+  if (fresh.job.status !== "running" && fresh.job.status !== "queued")
+    return { state: fresh, supervisorAlive: true, remote };
+  const now = isoNow();
+  let end: StateRecord | undefined = fresh.job.status === "running" ? endWithoutSupervisor(paths, fresh) : undefined;
+  if (!end) {
+    const cancelled = status.state === "CANCELLED";
+    // --kill-on-invalid-dep: Slurm cancels a job whose --after-ok can never hold (X10's dependency_failed).
+    const depFailed = cancelled && fresh.job.status === "queued" && /Dependency/i.test(status.reason ?? "");
+    const mapped = depFailed ? { status: "failed" as const, reason: "dependency_failed" } : REMOTE_ENDS[status.state];
+    const st = mapped?.status ?? (cancelled ? "killed" : "failed");
+    const reason =
+      mapped?.reason ??
+      (cancelled ? (fresh.job.status === "queued" ? "cancelled_before_start" : "slurm_cancelled") : "supervisor_lost");
+    const mark = killMark(paths);
+    end = {
+      ...fresh,
+      job: { ...fresh.job, status: st },
+      result: {
+        exit_code: null,
+        signal: null,
+        duration_ms: null,
+        ...(status.state === "TIMEOUT" ? { timed_out: true } : {}),
+        ...(st === "killed" && mark !== undefined ? { killed_by: "agent-exec" } : {}),
+      },
+      finished_at: now,
+      updated_at: now,
+      reason,
+    };
+  }
+  try {
+    writeState(paths, end);
+  } catch {}
+  return { state: end, supervisorAlive: true, remote };
 }

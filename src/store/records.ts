@@ -69,6 +69,9 @@ export interface MetaRecord {
    * before these offsets were written earlier and are never matched (no replay).
    */
   output_match_since?: { stdout: number; stderr: number };
+  /** X13: where the supervisor runs; absent = local. */
+  backend?: "local" | "slurm";
+  slurm?: { partition?: string; args: string[] };
 }
 
 /** What the job's root process used (X3). */

@@ -1,6 +1,15 @@
 // The per-job supervisor: spawns the command in its own process group, follows its logs, enforces
 // the timeout, and records the end exactly once. It is the only writer of state.json after launch.
-import { appendFileSync, closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { ENV_FILE_CAP, readRegularFile } from "../core/read-file.ts";
 import { isoNow, monoMs } from "../core/time.ts";
@@ -8,7 +17,7 @@ import { type LongTimer, setLongInterval, setLongTimeout } from "../core/timer.t
 import { StdinRelay } from "../input/relay.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { groupAlive, signalGroup, signalGroupExcept } from "../process/signal.ts";
-import { bareSignalName } from "../process/signal-names.ts";
+import { bareSignalName, signalNumber } from "../process/signal-names.ts";
 import { readExitStatus } from "../store/exit-status.ts";
 import { readMeta, tryReadState, writeState } from "../store/job-store.ts";
 import { type JobPaths, jobPaths } from "../store/paths.ts";
@@ -31,6 +40,24 @@ import { waiterArgv } from "./waiter.ts";
  */
 const DRAIN_WINDOW_MS = 250;
 
+/** Slurm's own ends of a job it signalled (X13), as our `reason`. */
+const SCHEDULER_ENDS: Record<string, string> = {
+  TIMEOUT: "slurm_timeout",
+  PREEMPTED: "slurm_preempted",
+  DEADLINE: "slurm_deadline",
+  NODE_FAIL: "slurm_node_fail",
+  OUT_OF_MEMORY: "slurm_out_of_memory",
+};
+
+/** squeue reasons of a job Slurm is ending itself, as the state it will end in. */
+const REASON_ENDS: Record<string, string> = {
+  TimeLimit: "TIMEOUT",
+  Preempted: "PREEMPTED",
+  NodeDown: "NODE_FAIL",
+  DeadLine: "DEADLINE",
+  OutOfMemory: "OUT_OF_MEMORY",
+};
+
 /** Entry of the hidden `_supervise <root> <id> [--log PATH]` mode. Returns the process exit code. */
 export async function supervise(argv: string[]): Promise<number> {
   const [root, id] = argv;
@@ -40,19 +67,19 @@ export async function supervise(argv: string[]): Promise<number> {
   const logIdx = argv.indexOf("--log");
   const fullLogPath = logIdx >= 0 ? argv[logIdx + 1] : undefined;
   const paths = jobPaths(root, id);
-  const sup = new Supervisor(paths, fullLogPath, root);
+  const sup = new Supervisor(paths, fullLogPath, root, argv.includes("--slurm"));
   // A supervisor must outlive its own bugs and a failing disk: a stray exception in a timer is
   // logged and the job is still followed and recorded.
   process.on("uncaughtException", (err) => sup.diag(`uncaught: ${(err as Error)?.stack ?? String(err)}`));
   process.on("unhandledRejection", (err) => sup.diag(`unhandled rejection: ${String(err)}`));
   try {
     await sup.run();
-    return 0;
+    return sup.remoteExit(0);
   } catch (err) {
     sup.diag(`supervisor error: ${(err as Error)?.stack ?? String(err)}`);
     // Never record an end while the job still runs: wait for it and record what it did.
     await sup.salvage();
-    return 1;
+    return sup.remoteExit(1);
   } finally {
     await startQueued(root, sup);
   }
@@ -103,12 +130,17 @@ class Supervisor {
   private rss: RssWatch | undefined;
   private readonly paths: JobPaths;
   private readonly fullLogPath: string | undefined;
+  /** Run by a Slurm batch job (X13): the job waits as `queued` until this process starts. */
+  private readonly remote: boolean;
+  /** The scheduler's state when it signalled the job itself (TIMEOUT, PREEMPTED, …). */
+  private remoteEnd: string | undefined;
 
   /** The jobs root, where the queues are. */
   readonly root: string;
 
-  constructor(paths: JobPaths, fullLogPath: string | undefined, root: string) {
+  constructor(paths: JobPaths, fullLogPath: string | undefined, root: string, remote = false) {
     this.root = root;
+    this.remote = remote;
     this.paths = paths;
     this.fullLogPath = fullLogPath;
     const prior = tryReadState(paths);
@@ -117,6 +149,18 @@ class Supervisor {
       result: { exit_code: null, signal: null, duration_ms: null },
       updated_at: isoNow(),
     };
+  }
+
+  /**
+   * X13: a Slurm batch job ends with its command's exit code, so Slurm's `afterok` means what
+   * --after-ok means (exited 0); a signal or a failure is not 0. A local supervisor returns `own`.
+   */
+  remoteExit(own: number): number {
+    if (!this.remote) return own;
+    const s = this.state;
+    if (s.job.status === "exited") return s.result.exit_code ?? 1;
+    if (s.job.status === "killed") return 128 + ((s.result.signal ? signalNumber(s.result.signal) : undefined) ?? 15);
+    return s.job.status === "failed" ? 1 : own;
   }
 
   /** Appends a line to <jobdir>/supervisor.log (our own diagnostics never reach the caller's terminal). */
@@ -162,7 +206,11 @@ class Supervisor {
       },
       finished_at: now,
       updated_at: now,
+      ...(signal && this.remoteEnd && SCHEDULER_ENDS[this.remoteEnd]
+        ? { reason: SCHEDULER_ENDS[this.remoteEnd] as string }
+        : {}),
     };
+    if (signal && this.remoteEnd === "TIMEOUT") this.state.result.timed_out = true;
     writeState(this.paths, this.state);
   }
 
@@ -187,12 +235,17 @@ class Supervisor {
   async run(): Promise<void> {
     // Launched late (a loaded host) after a reader already declared this launch lost, or started
     // twice: the record is not ours to take over.
-    if (this.state.job.status !== "running" || this.state.supervisor_pid !== undefined) {
+    const startable = this.state.job.status === "running" || (this.remote && this.state.job.status === "queued");
+    if (!startable || this.state.supervisor_pid !== undefined) {
       this.terminal = true;
       this.diag(`not starting: the job is already ${this.state.job.status}`);
       return;
     }
-    this.write({ job: { ...this.state.job, status: "running" }, supervisor_pid: process.pid });
+    this.write({
+      job: { ...this.state.job, status: "running", started_at: this.state.job.started_at ?? isoNow() },
+      supervisor_pid: process.pid,
+    });
+    if (this.remote) this.forwardSignals();
     this.meta = readMeta(this.paths);
     const meta = this.meta;
 
@@ -350,6 +403,50 @@ class Supervisor {
 
   private notifier(wrapper: readonly string[]): Notifier {
     return new Notifier(this.paths, this.state.job.id, this.meta, wrapper, process.env);
+  }
+
+  /**
+   * X13: `kill` of a Slurm job reaches this process (the batch step, exec'd by the batch script)
+   * through `scancel --batch --signal`; it forwards the signal to the job's process group, as a
+   * local `kill` would send it. Before the group exists, the signal becomes a kill request that
+   * is applied right after the spawn. Slurm's own TERM at its time limit goes to every process
+   * of the job anyway; forwarding it again is harmless.
+   */
+  private forwardSignals(): void {
+    for (const sig of ["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGQUIT", "SIGALRM"] as const) {
+      process.on(sig, () => {
+        const name = sig.slice(3);
+        const pgid = this.state.pgid;
+        this.diag(`forwarding ${name} from the scheduler`);
+        this.noteSchedulerEnd();
+        if (pgid !== undefined) signalGroup(pgid, name);
+        else {
+          try {
+            writeFileSync(this.paths.killRequest, name);
+          } catch {}
+        }
+      });
+    }
+  }
+
+  /**
+   * A signal that `kill` did not ask for (no kill.mark) came from Slurm itself: at the time limit
+   * the job is already TIMEOUT (or PREEMPTED, …) in the scheduler when its TERM arrives, so one
+   * quick question tells the end's reason. Asked once, synchronously: the end follows within ms.
+   */
+  private noteSchedulerEnd(): void {
+    const jobId = process.env.SLURM_JOB_ID;
+    if (this.remoteEnd !== undefined || !jobId || existsSync(this.paths.killMark)) return;
+    try {
+      // While Slurm ends the job its state reads COMPLETING; the reason already says why.
+      const r = Bun.spawnSync({ cmd: ["squeue", "-h", "-j", jobId, "-o", "%T|%r"], stdout: "pipe", stderr: "ignore" });
+      const [st = "", why = ""] = r.stdout.toString().trim().split("|");
+      const state = REASON_ENDS[why] ?? st;
+      this.remoteEnd = state;
+      this.diag(`scheduler state at the signal: ${state}`);
+    } catch {
+      this.remoteEnd = "";
+    }
   }
 
   /** Applies a `kill` that arrived before the child's process group existed (D11). */
