@@ -63,6 +63,10 @@ export const DEFINITION_FIELDS = {
   stdin: z.base64().optional(),
   stdin_text: z.string().optional(),
   interactive: z.boolean().optional(),
+  /** X13: where the job's supervisor runs, and Slurm's own options. */
+  backend: z.enum(["local", "slurm"]).optional(),
+  slurm_partition: Str.optional(),
+  slurm_arg: z.array(Str).optional(),
 };
 export type DefinitionFields = z.infer<z.ZodObject<typeof DEFINITION_FIELDS>>;
 
@@ -112,6 +116,9 @@ export function toDefinition(a: DefinitionFields): DefinitionInput {
     ...(a.after_ok === undefined ? {} : { afterOk: a.after_ok }),
     ...(stdin === undefined ? {} : { stdin }),
     ...(a.interactive ? { interactive: true } : {}),
+    ...(a.backend === undefined ? {} : { backend: a.backend }),
+    ...(a.slurm_partition === undefined ? {} : { slurmPartition: a.slurm_partition }),
+    ...(a.slurm_arg === undefined ? {} : { slurmArgs: a.slurm_arg }),
     command: a.command,
     cwd: a.cwd,
     env: Object.entries(a.env ?? {}).map(([k, v]) => `${k}=${v}`),

@@ -287,3 +287,8 @@ describe("views over HTTP (X14)", () => {
     await refused("GET", `/tail/${id}?view=fancy`, undefined, "view");
   });
 });
+
+test("backend over /exec: an unknown backend is 400 naming the field (X13)", async () => {
+  await refused("POST", "/exec", { command: ["true"], backend: "kubernetes" }, "backend");
+  await refused("POST", "/exec", { command: ["true"], slurm_arg: "--wrap" }, "slurm_arg");
+});
