@@ -127,7 +127,7 @@ export const ROUTES: Route[] = [
   {
     method: "GET",
     match: /^\/follow\/([^/]*)$/,
-    query: ["since"],
+    query: ["since", "view"],
     handle: async (m, req, url, ctx) => followRoute(id(m), req, url, ctx),
   },
   { method: "GET", match: /^\/events$/, handle: async (_m, req, _url, ctx) => eventsRoute(req, ctx) },

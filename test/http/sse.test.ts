@@ -206,3 +206,16 @@ describe("/events", () => {
     expect(frames.at(-1)?.data).toMatchObject({ event_type: "job.output.matched", job_id: run.job_id });
   });
 });
+
+describe("/follow with a view (X14)", () => {
+  test("the end answer comes in the view asked for; a bad view is 400 before any stream", async () => {
+    const run = await exec({ command: ["sh", "-c", 'printf "\\033[32mok\\033[0m\\n"'], wait: true });
+    const frames = await readFrames(sseReader(await get(`/follow/${run.job_id}?view=clean`)));
+    const end = frames.at(-1) as SseFrame;
+    expect(end.event).toBe("end");
+    expect(end.data.final_snapshot).toMatchObject({ view: "clean", stdout_tail: "ok" });
+    const bad = await get(`/follow/${run.job_id}?view=fancy`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as Json).error.message).toContain("view");
+  });
+});
