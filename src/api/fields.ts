@@ -190,8 +190,8 @@ export function jobCwd(root: string, jobId: string, fallback: string): string {
   return tryReadMeta(resolveJob(root, jobId).paths)?.cwd ?? fallback;
 }
 
-/** The list filters of the wire (HTTP query, MCP arguments); without `cwd` every directory's jobs. */
-export function toList(a: {
+/** The list filters as the wire carries them (HTTP query, MCP arguments). */
+export interface ListFields {
   all?: boolean;
   cwd?: string;
   state?: (typeof LIST_STATES)[number];
@@ -199,7 +199,10 @@ export function toList(a: {
   tags?: string[];
   key?: string;
   queue?: string;
-}): ListInput {
+}
+
+/** The list filters of the wire; without `cwd` every directory's jobs. */
+export function toList(a: ListFields): ListInput {
   return {
     // A wire caller has no cwd of its own: without cwd, list every job.
     all: a.all === true || a.cwd === undefined,

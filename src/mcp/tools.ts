@@ -2,7 +2,7 @@
 // and the handler call it makes; every wait is capped by the host deadline.
 import { resolve } from "node:path";
 import { z } from "zod";
-import { jobCwd, Str, toDefinition, toList, toReadiness, UInt } from "../api/fields.ts";
+import { jobCwd, type ListFields, Str, toDefinition, toList, toReadiness, UInt } from "../api/fields.ts";
 import type { Ctx, Outcome } from "../commands/context.ts";
 import { createCommand } from "../commands/create.ts";
 import { deleteCommand } from "../commands/delete.ts";
@@ -171,14 +171,7 @@ export function buildTools(ctx: Ctx, cap: number): Record<ToolName, ToolSpec> {
         key: Str.optional().describe("Only the job started with this key"),
         queue: Str.optional().describe("Only the jobs of this queue"),
       },
-      call: (a: {
-        cwd?: string;
-        state?: (typeof LIST_STATES)[number];
-        limit?: number;
-        tags?: string[];
-        key?: string;
-        queue?: string;
-      }) => listCommand(toList(a), ctx),
+      call: (a: ListFields) => listCommand(toList(a), ctx),
     },
     tag: {
       description: "Replace a job's tags (an empty list clears them).",
